@@ -1,0 +1,87 @@
+#!/bin/sh
+# mkinstance DIR [HOSTNAME]: create a self-contained quail instance in DIR.
+#
+# control/ for HOSTNAME (default localhost), queue/, users/ (assign and its
+# cdb), alias/, mail/ with the Maildir of the user "test", service/ with
+# runit service directories made from the run/ templates, and log/.
+# Everything belongs to the invoking user. Ports for the services come from
+# SMTP_PORT, POP3_PORT and QMTP_PORT (defaults 2525, 2110, 2209).
+# Exit codes: 0 made, 100 usage or DIR not empty, 111 temporary failure.
+set -u
+prog=mkinstance
+die() { echo "$prog: fatal: $*" >&2; exit 111; }
+usage() { echo "$prog: usage: $prog DIR [HOSTNAME]" >&2; exit 100; }
+[ $# -ge 1 ] && [ $# -le 2 ] || usage
+case "$1" in -*) usage;; esac
+dir=$1
+host=${2:-localhost}
+case "$host" in *[!A-Za-z0-9.-]*|'') echo "$prog: fatal: bad hostname: $host" >&2; exit 100;; esac
+
+bin=$(cd "$(dirname "$0")" && pwd) || die "unable to find my own directory"
+src=$(cd "$bin/.." && pwd)
+templates=${QUAIL_TEMPLATES:-$src/run}
+[ -d "$templates" ] || templates=$src/service
+if [ -e "$dir" ]; then
+  [ -d "$dir" ] || { echo "$prog: fatal: $dir exists and is not a directory" >&2; exit 100; }
+  [ -z "$(ls -A "$dir")" ] || { echo "$prog: fatal: $dir is not empty: refusing to touch it" >&2; exit 100; }
+fi
+mkdir -p "$dir" || die "unable to create $dir"
+home=$(cd "$dir" && pwd) || die "unable to enter $dir"
+case "$home" in *[!A-Za-z0-9._/+-]*) echo "$prog: fatal: $home: only letters, digits and ._/+- in the path" >&2; exit 100;; esac
+user=$(id -un) uid=$(id -u) gid=$(id -g)
+umask 022
+
+# control/
+mkdir -p "$home/control" || die "unable to create $home/control"
+domain=${host#*.}
+[ "$domain" = "$host" ] && domain=$host
+printf '%s\n' "$host" > "$home/control/me"
+printf '%s\n%s\n' "$host" localhost | sort -u > "$home/control/locals"
+printf '%s\n%s\n' "$host" localhost | sort -u > "$home/control/rcpthosts"
+printf '%s\n' "$domain" > "$home/control/defaultdomain"
+printf '%s\n' "$domain" > "$home/control/plusdomain"
+printf '%s\n' "$host" > "$home/control/defaulthost"
+printf './Maildir/\n' > "$home/control/defaultdelivery"
+printf '10\n' > "$home/control/concurrencylocal"
+printf '20\n' > "$home/control/concurrencyremote"
+
+# queue/
+for d in tmp mess bounce lock; do mkdir -p "$home/queue/$d" || die "unable to create queue/$d"; done
+chmod 700 "$home/queue/tmp" "$home/queue/mess" "$home/queue/bounce"
+mkfifo -m 622 "$home/queue/lock/trigger" || die "unable to create queue/lock/trigger"
+
+# mail/ and the user test
+mkdir -p "$home/mail/test/Maildir/tmp" "$home/mail/test/Maildir/new" "$home/mail/test/Maildir/cur" \
+  || die "unable to create the Maildir of test"
+chmod -R go-rwx "$home/mail/test"
+
+# alias/: postmaster, mailer-daemon and root reach test
+mkdir -p "$home/alias" || die "unable to create alias/"
+for a in postmaster mailer-daemon root; do printf '&test@%s\n' "$host" > "$home/alias/.qmail-$a"; done
+
+# users/: test, its extensions, and everything else to the alias user
+mkdir -p "$home/users" || die "unable to create users/"
+cat > "$home/users/assign" <<EOA
+=test:$user:$uid:$gid:$home/mail/test:-::
++test-:$user:$uid:$gid:$home/mail/test:-::
++:$user:$uid:$gid:$home/alias:-::
+.
+EOA
+QUAIL_HOME=$home "$bin/newu" || die "newu failed"
+
+# service/ and log/
+mkdir -p "$home/service" "$home/log" || die "unable to create service/"
+for t in "$templates"/*/; do
+  [ -f "$t/run" ] || continue
+  name=$(basename "$t")
+  mkdir -p "$home/service/$name/log" "$home/log/$name" || die "unable to create service/$name"
+  for f in run log/run; do
+    [ -f "$t/$f" ] || continue
+    sed -e "s|@HOME@|$home|g" -e "s|@BIN@|$bin|g" \
+        -e "s|@SMTP_PORT@|${SMTP_PORT:-2525}|g" -e "s|@POP3_PORT@|${POP3_PORT:-2110}|g" \
+        -e "s|@QMTP_PORT@|${QMTP_PORT:-2209}|g" -e "s|@HOST@|$host|g" \
+        "$t/$f" > "$home/service/$name/$f" || die "unable to write service/$name/$f"
+    chmod 755 "$home/service/$name/$f"
+  done
+done
+echo "$prog: made $home for $host: mailbox test@$host in $home/mail/test/Maildir/"

@@ -1,0 +1,66 @@
+/* newu: compile users/assign into users/cdb (qmail-newu).
+ *
+ * Reads HOME/users/assign, writes HOME/users/cdb.tmp, fsyncs it and
+ * renames it over users/cdb, so a reader sees the old or the new table,
+ * never half of one. The assign file must end with a line ".".
+ * Exit codes: 0 done, 100 usage or a malformed assign file, 111 a
+ * temporary failure (nothing is replaced). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cdbx.h"
+#include "diag.h"
+#include "exitcode.h"
+#include "fsx.h"
+#include "home.h"
+#include "users.h"
+
+#define ASSIGN_MAX (64 * 1024 * 1024)
+
+static void die_read(void) { diag_diesys(EXIT_TEMP, "unable to read users/assign", (char *)0); }
+static void die_write(void) { diag_diesys(EXIT_TEMP, "unable to write users/cdb", (char *)0); }
+
+int main(int argc, char **argv)
+{
+  struct str assign = STR_ZERO, key = STR_ZERO, val = STR_ZERO;
+  struct cdbx_make m;
+  size_t i = 0;
+  unsigned long lineno = 0;
+  int ended = 0;
+
+  diag_init("newu");
+  if (argc > 1) diag_usage("");
+  if (chdir(home_dir(getenv("QUAIL_HOME"))) < 0)
+    diag_diesys(EXIT_TEMP, "unable to enter the quail home directory", (char *)0);
+  if (file_read("users/assign", &assign, ASSIGN_MAX) <= 0) {
+    if (errno == 0 || errno == ENOENT) diag_die(EXIT_TEMP, "users/assign does not exist", (char *)0);
+    die_read();
+  }
+  if (cdbx_make_start(&m, "users/cdb", 0644) < 0) die_write();
+  while (i < assign.len && !ended) {
+    char *nl = memchr(assign.s + i, '\n', assign.len - i);
+    size_t end = nl ? (size_t)(nl - assign.s) : assign.len;
+    char lineno_s[24];
+    int r;
+    assign.s[end] = 0;
+    lineno++;
+    r = users_parse_line(assign.s + i, &key, &val);
+    if (r < 0) {
+      cdbx_make_abort(&m);
+      snprintf(lineno_s, sizeof lineno_s, "%lu", lineno);
+      if (errno == ENOMEM) diag_nomem();
+      diag_die(EXIT_PERM, "users/assign line ", lineno_s, ": malformed: ", assign.s + i, (char *)0);
+    }
+    if (r == 0) ended = 1;
+    else if (cdbx_make_add(&m, key.s, key.len, val.s, val.len) < 0) { cdbx_make_abort(&m); die_write(); }
+    i = end + 1;
+  }
+  if (!ended) {
+    cdbx_make_abort(&m);
+    diag_die(EXIT_PERM, "users/assign does not end with a line \".\"", (char *)0);
+  }
+  if (cdbx_make_finish(&m) < 0) die_write();
+  return EXIT_OK_;
+}

@@ -1,0 +1,189 @@
+/* queue-writer: put one message into the queue (qmail-queue's protocol).
+ *
+ * Reads the message on fd 0 and then the envelope on fd 1
+ * (F sender NUL, T recipient NUL for each, NUL). Writes:
+ *   queue/tmp/PID.TIME.N   while working
+ *   queue/mess/ID          the message, with a Received line first
+ *   queue/mess/ID.env      the envelope
+ * where ID is the inode number of the message file. Both files and the
+ * directory entries are fsynced before exit 0, then ID is written to the
+ * queue/lock/trigger FIFO to wake queue-manager.
+ *
+ * Exit codes are qmail-queue's (exitcode.h): 0 queued; 91 malformed
+ * envelope; 11 address too long; 51-81 temporary failures. On any failure
+ * nothing is left in mess/. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "buf.h"
+#include "date.h"
+#include "exitcode.h"
+#include "fsx.h"
+#include "home.h"
+
+#define DEADLINE   86400        /* seconds for the whole message */
+#define COPY_SIZE  65536
+#define TRIGGER_TRIES 100       /* 10 ms apart, when the FIFO is full */
+
+struct job {
+  char tmp[64];                 /* tmp/... being written */
+  char mess[64];                /* mess/ID once renamed */
+  char env[64];                 /* tmp/....env */
+  unsigned long id;
+};
+
+static struct job *cleanup;     /* what to remove when we fail */
+
+/* fail: remove what this run created and exit with a qmail-queue code */
+static void __attribute__((noreturn)) fail(int code)
+{
+  if (cleanup) {
+    if (cleanup->tmp[0]) unlink(cleanup->tmp);
+    if (cleanup->env[0]) unlink(cleanup->env);
+    if (cleanup->mess[0]) unlink(cleanup->mess);
+  }
+  _exit(code);
+}
+
+static void on_alarm(int sig) { fail(QQ_TIMEOUT); }
+
+static int create_tmp(struct job *j)
+{
+  unsigned n;
+  for (n = 0; n < 100; n++) {
+    int fd;
+    snprintf(j->tmp, sizeof j->tmp, "tmp/%ld.%ld.%u", (long)getpid(), (long)time(0), n);
+    fd = open(j->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd >= 0) return fd;
+    if (errno != EEXIST) break;
+  }
+  j->tmp[0] = 0;
+  fail(QQ_QUEUEDIR);
+}
+
+/* copy the message from fd 0 behind a Received line */
+static void write_message(int fd)
+{
+  static char space[COPY_SIZE];
+  struct buf out;
+  char date[DATE_MAX], head[200];
+  int n;
+  buf_init(&out, fd, space, sizeof space);
+  date_rfc5322(time(0), date);
+  n = snprintf(head, sizeof head, "Received: (quail %ld invoked by uid %ld); %s\n",
+               (long)getpid(), (long)getuid(), date);
+  if (buf_put(&out, head, (size_t)n) < 0) fail(QQ_WRITE);
+  for (;;) {
+    char in[COPY_SIZE];
+    ssize_t r = fd_read_retry(0, in, sizeof in);
+    if (r < 0) fail(QQ_READ);
+    if (r == 0) break;
+    if (buf_put(&out, in, (size_t)r) < 0) fail(QQ_WRITE);
+  }
+  if (buf_flush(&out) < 0) fail(QQ_WRITE);
+}
+
+/* one address up to its NUL; checks the bounds and the characters */
+static size_t read_addr(struct buf *in, struct buf *out)
+{
+  size_t len = 0;
+  for (;;) {
+    char c;
+    ssize_t r = buf_get(in, &c, 1);
+    if (r < 0) fail(QQ_READ);
+    if (r == 0) fail(QQ_ENVELOPE);
+    if (buf_put(out, &c, 1) < 0) fail(QQ_WRITE);
+    if (!c) return len;
+    if (c == '\n' || c == '\r') fail(QQ_ENVELOPE);
+    if (++len > 1000) fail(QQ_ADDR_TOO_LONG);
+  }
+}
+
+/* copy and check the envelope from fd 1 */
+static void write_envelope(int fd)
+{
+  static char ispace[4096], ospace[4096];
+  struct buf in, out;
+  unsigned long rcpts = 0;
+  char c;
+  buf_init(&in, 1, ispace, sizeof ispace);
+  buf_init(&out, fd, ospace, sizeof ospace);
+  if (buf_get(&in, &c, 1) != 1 || c != 'F') fail(QQ_ENVELOPE);
+  if (buf_put(&out, &c, 1) < 0) fail(QQ_WRITE);
+  read_addr(&in, &out);
+  for (;;) {
+    ssize_t r = buf_get(&in, &c, 1);
+    if (r < 0) fail(QQ_READ);
+    if (r == 0) fail(QQ_ENVELOPE);
+    if (buf_put(&out, &c, 1) < 0) fail(QQ_WRITE);
+    if (!c) break;
+    if (c != 'T') fail(QQ_ENVELOPE);
+    if (!read_addr(&in, &out)) fail(QQ_ENVELOPE);   /* empty recipient */
+    rcpts++;
+  }
+  if (!rcpts) fail(QQ_ENVELOPE);
+  if (buf_flush(&out) < 0) fail(QQ_WRITE);
+}
+
+static void trigger(unsigned long id)
+{
+  char line[32];
+  int n = snprintf(line, sizeof line, "%lu\n", id);
+  int fd = open("lock/trigger", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  int tries;
+  if (fd < 0) return;         /* no queue-manager: it scans when it starts */
+  for (tries = 0; tries < TRIGGER_TRIES; tries++) {
+    if (write(fd, line, (size_t)n) == n) break;
+    if (errno != EAGAIN) break;
+    usleep(10000);
+  }
+  close(fd);
+}
+
+int main(int argc, char **argv)
+{
+  struct job j;
+  struct stat st;
+  char envname[64];
+  int mfd, efd;
+
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGALRM, on_alarm);
+  alarm(DEADLINE);
+  memset(&j, 0, sizeof j);
+  if (chdir(home_dir(getenv("QUAIL_HOME"))) < 0) _exit(QQ_HOME);
+  if (chdir("queue") < 0) _exit(QQ_QUEUEDIR);
+  cleanup = &j;
+
+  mfd = create_tmp(&j);
+  if (fstat(mfd, &st) < 0) fail(QQ_QUEUEDIR);
+  j.id = (unsigned long)st.st_ino;
+  write_message(mfd);
+
+  snprintf(envname, sizeof envname, "mess/%lu.env", j.id);
+  snprintf(j.env, sizeof j.env, "%s.env", j.tmp);
+  efd = open(j.env, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (efd < 0) { j.env[0] = 0; fail(QQ_QUEUEDIR); }
+  write_envelope(efd);
+
+  if (fsync(mfd) < 0 || close(mfd) < 0) fail(QQ_WRITE);
+  if (fsync(efd) < 0 || close(efd) < 0) fail(QQ_WRITE);
+  snprintf(j.mess, sizeof j.mess, "mess/%lu", j.id);
+  if (rename(j.tmp, j.mess) < 0) { j.mess[0] = 0; fail(QQ_MESS); }
+  j.tmp[0] = 0;
+  if (rename(j.env, envname) < 0) fail(QQ_MESS);
+  j.env[0] = 0;
+  /* from here on the envelope names the message: remove both on failure */
+  snprintf(j.env, sizeof j.env, "%s", envname);
+  if (fsync_dir("mess") < 0) fail(QQ_MESS);
+  cleanup = 0;
+  trigger(j.id);
+  (void)argc; (void)argv;
+  return QQ_OK;
+}

@@ -1,0 +1,18 @@
+/* home.c: the instance's home directory. */
+#include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
+#include "home.h"
+
+const char *home_dir(const char *env)
+{
+  if (env && *env && getuid() == geteuid() && getgid() == getegid()) return env;
+  return QUAIL_PREFIX;
+}
+
+int home_path(const char *home, const char *rel, char *out, unsigned size)
+{
+  int n = snprintf(out, size, "%s/%s", home, rel);
+  if (n < 0 || (unsigned)n >= size) { errno = ENAMETOOLONG; return -1; }
+  return 0;
+}

@@ -1,0 +1,99 @@
+/* qq.c: the client side of the qmail-queue protocol. */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "exitcode.h"
+#include "fsx.h"
+#include "qq.h"
+
+int qq_open(struct qq *q, const char *prog)
+{
+  int pm[2], pe[2];
+  q->env = (struct str)STR_ZERO;
+  q->failed = 0;
+  if (pipe(pm) < 0) return -1;
+  if (pipe(pe) < 0) { close(pm[0]); close(pm[1]); return -1; }
+  q->pid = fork();
+  if (q->pid < 0) {
+    int e = errno;
+    close(pm[0]); close(pm[1]); close(pe[0]); close(pe[1]);
+    errno = e;
+    return -1;
+  }
+  if (q->pid == 0) {
+    char *argv[2];
+    close(pm[1]);
+    close(pe[1]);
+    /* pm[0] may be fd 1 or pe[0] fd 0; move through a spare number */
+    if (pe[0] == 0) { int t = dup(pe[0]); if (t < 0) _exit(QQ_BUG); close(pe[0]); pe[0] = t; }
+    if (fd_move(0, pm[0]) < 0 || fd_move(1, pe[0]) < 0) _exit(QQ_BUG);
+    argv[0] = (char *)prog;
+    argv[1] = 0;
+    execv(prog, argv);
+    _exit(QQ_BUG + 0 * errno);
+  }
+  close(pm[0]);
+  close(pe[0]);
+  fd_cloexec(pm[1]);
+  fd_cloexec(pe[1]);
+  q->msgfd = pm[1];
+  q->envfd = pe[1];
+  buf_init(&q->out, q->msgfd, q->space, sizeof q->space);
+  return 0;
+}
+
+int qq_put(struct qq *q, const char *s, size_t n)
+{
+  if (q->failed) return -1;
+  if (buf_put(&q->out, s, n) < 0) { q->failed = 1; return -1; }
+  return 0;
+}
+
+int qq_puts(struct qq *q, const char *s) { return qq_put(q, s, strlen(s)); }
+
+int qq_from(struct qq *q, const char *sender)
+{
+  if (str_catc(&q->env, 'F') < 0 || str_cats(&q->env, sender) < 0 || str_catc(&q->env, 0) < 0) return -1;
+  return 0;
+}
+
+int qq_to(struct qq *q, const char *rcpt)
+{
+  if (str_catc(&q->env, 'T') < 0 || str_cats(&q->env, rcpt) < 0 || str_catc(&q->env, 0) < 0) return -1;
+  return 0;
+}
+
+static int reap(pid_t pid)
+{
+  int st;
+  while (waitpid(pid, &st, 0) < 0)
+    if (errno != EINTR) return -1;
+  if (WIFEXITED(st)) return WEXITSTATUS(st);
+  return QQ_BUG;
+}
+
+int qq_close(struct qq *q)
+{
+  int r;
+  if (!q->failed && buf_flush(&q->out) < 0) q->failed = 1;
+  close(q->msgfd);
+  if (!q->failed && str_catc(&q->env, 0) == 0)
+    fd_write_all(q->envfd, q->env.s, q->env.len);
+  close(q->envfd);
+  str_free(&q->env);
+  r = reap(q->pid);
+  /* a writer that exited 0 although we could not send everything is a bug */
+  if (r == 0 && q->failed) r = QQ_BUG;
+  return r;
+}
+
+void qq_abort(struct qq *q)
+{
+  kill(q->pid, SIGTERM);
+  close(q->msgfd);
+  close(q->envfd);
+  str_free(&q->env);
+  reap(q->pid);
+}

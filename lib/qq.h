@@ -1,0 +1,31 @@
+/* qq.h: hand one message to queue-writer (or the program named by
+ * QMAILQUEUE, which the caller passes in) over the qmail-queue protocol:
+ * message on the child's fd 0, envelope on its fd 1. */
+#ifndef QQ_H
+#define QQ_H
+#include <sys/types.h>
+#include "buf.h"
+#include "str.h"
+
+struct qq {
+  pid_t pid;
+  int msgfd, envfd;
+  struct buf out;
+  char space[BUF_SIZE];
+  struct str env;   /* the envelope, written at qq_close */
+  int failed;       /* a write to the message pipe failed */
+};
+
+/* start prog (an absolute path); -1 with errno on failure */
+int qq_open(struct qq *, const char *prog);
+int qq_put(struct qq *, const char *, size_t);
+int qq_puts(struct qq *, const char *);
+int qq_from(struct qq *, const char *sender);
+int qq_to(struct qq *, const char *rcpt);
+/* finish: returns the writer's exit code (QQ_BUG if it crashed),
+ * -1 with errno when the writer could not even be waited for */
+int qq_close(struct qq *);
+/* kill the writer and discard the message (a client gave up) */
+void qq_abort(struct qq *);
+
+#endif

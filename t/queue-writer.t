@@ -1,0 +1,72 @@
+#!/bin/bash
+# queue-writer: the qmail-queue protocol, crash-safe files, clean failures.
+. "$(dirname "$0")/lib.sh"
+inst_new
+Q=$INST/queue
+
+printf 'Subject: one\n\nbody\n' | qw a@example.org test@localhost
+is "$?" 0 "a good message is queued"
+ids=$(ls "$Q/mess" | grep -v env)
+is "$(echo "$ids" | wc -w)" 1 "one message file"
+id=$ids
+like "$(head -1 "$Q/mess/$id")" '^Received: \(quail [0-9]+ invoked by uid [0-9]+\); ' "Received line first"
+like "$(cat "$Q/mess/$id")" 'Subject: one' "message copied"
+is "$(od -An -c "$Q/mess/$id.env" | tr -d ' \n')" 'Fa@example.org\0Ttest@localhost\0\0' "envelope stored as sent"
+is "$(ls -A "$Q/tmp")" "" "nothing left in tmp/"
+
+bad() { # NAME ENVELOPE-PRINTF-FORMAT EXPECTED-CODE
+  rm -f "$Q"/mess/*
+  printf 'x\n' | "$BIN/queue-writer" 1< <(printf "$2")
+  is "$?" "$3" "$1: exit $3"
+  is "$(ls -A "$Q/mess" "$Q/tmp" | grep -v : | tr -d '\n')" "" "$1: nothing left behind"
+}
+bad "no recipients" 'Fa@b\0\0' 91
+bad "not F first" 'Ta@b\0\0' 91
+bad "truncated envelope" 'Fa@b\0Tc@d\0' 91
+bad "empty envelope" '' 91
+bad "junk instead of T" 'Fa@b\0Xc@d\0\0' 91
+bad "empty recipient" 'Fa@b\0T\0\0' 91
+bad "newline in address" 'Fa@b\0Tc\n@d\0\0' 91
+long=$(head -c 1200 /dev/zero | tr '\0' a)
+bad "address too long" "Fa@b\0T$long@d\0\0" 11
+
+# the null sender and many recipients
+rm -f "$Q"/mess/*
+printf 'x\n' | qw "" r1@x r2@x r3@x
+is "$?" 0 "null sender and three recipients"
+
+# a message larger than any buffer streams through
+rm -f "$Q"/mess/*
+head -c 30000000 /dev/zero | tr '\0' 'a' | fold -w 998 | qw a@b test@localhost
+is "$?" 0 "30 MB message queued"
+id=$(ls "$Q/mess" | grep -v env)
+ok "30 MB stored whole" test "$(stat -c %s "$Q/mess/$id")" -gt 30000000
+
+# unreadable home: temporary failure
+QUAIL_HOME=$T/nonexistent qw a@b c@d </dev/null
+is "$?" 61 "missing home is a temporary failure (61)"
+mkdir -p "$T/noq"
+QUAIL_HOME=$T/noq qw a@b c@d </dev/null
+is "$?" 62 "missing queue is a temporary failure (62)"
+
+# the trigger carries the message id
+rm -f "$Q"/mess/*
+exec 7<>"$Q/lock/trigger"
+printf 'x\n' | qw a@b test@localhost
+read -t 2 -r trig <&7
+id=$(ls "$Q/mess" | grep -v env)
+is "$trig" "$id" "trigger FIFO receives the new id"
+exec 7<&-
+
+# a full disk: a small tmpfs as the queue (root only)
+if [ "$(id -u)" = 0 ] && mkdir -p "$T/full" && mount -t tmpfs -o size=256k tmpfs "$T/full" 2>/dev/null; then
+  cp -a "$INST/." "$T/full/" 2>/dev/null
+  rm -rf "$T/full/queue/mess"/* 
+  head -c 2000000 /dev/zero | QUAIL_HOME=$T/full "$BIN/queue-writer" 1< <(envelope a@b test@localhost)
+  is "$?" 53 "disk full: write error 53"
+  is "$(ls -A "$T/full/queue/mess" "$T/full/queue/tmp" | grep -v : | tr -d '\n')" "" "disk full: nothing half-written left"
+  umount "$T/full"
+else
+  skip "full disk test needs root and tmpfs"; skip "full disk test needs root"
+fi
+done_testing
