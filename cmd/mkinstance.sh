@@ -31,6 +31,9 @@ case "$home" in *[!A-Za-z0-9._/+-]*) echo "$prog: fatal: $home: only letters, di
 user=$(id -un) uid=$(id -u) gid=$(id -g)
 umask 022
 
+# bin: programs find their siblings as HOME/bin/NAME, installed or not
+ln -s "$bin" "$home/bin" || die "unable to link $home/bin"
+
 # control/
 mkdir -p "$home/control" || die "unable to create $home/control"
 domain=${host#*.}
