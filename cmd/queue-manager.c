@@ -1,0 +1,1178 @@
+/* queue-manager: the one long-running scheduler (qmail-send, qmail-clean,
+ * qmail-lspawn and qmail-rspawn in one).
+ *
+ * Reads HOME/queue/mess/ID.env for every queued message (at start, and
+ * as IDs arrive on the queue/lock/trigger FIFO), splits the recipients
+ * into local and remote (control/locals, control/virtualdomains), runs
+ * HOME/bin/deliver-local (one recipient, as the user) and
+ * HOME/bin/deliver-remote (all recipients of one domain) with the message
+ * on fd 0, up to concurrencylocal and concurrencyremote at once, retries
+ * temporary failures on a growing schedule until queuelifetime, and
+ * bounces permanent failures as RFC 3464 reports.
+ *
+ * Crash safety: a recipient is marked done ('T' overwritten by 'D' in the
+ * .env file, fsynced) and its failure recorded in queue/bounce/ID (fsynced)
+ * before anything depends on it; a finished message loses bounce/ID, then
+ * mess/ID.env, then mess/ID. After kill -9 every message is found again
+ * and delivered at least once. The next attempt time is the .env file's
+ * mtime, so the schedule survives a restart.
+ *
+ * Signals: ALRM retries everything now (so does a "flush" line on the
+ * trigger), HUP rereads control/, TERM stops starting deliveries, waits for
+ * the running ones and exits 0. Log: one line per event on stdout, in
+ * qmail-send's format (see queue-manager(8)).
+ * Exit codes: 0 after TERM, 111 when it cannot start (a control file, the
+ * queue, or another queue-manager already running). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <math.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "addr.h"
+#include "bounce.h"
+#include "buf.h"
+#include "control.h"
+#include "diag.h"
+#include "exitcode.h"
+#include "fsx.h"
+#include "heap.h"
+#include "home.h"
+#include "qq.h"
+#include "str.h"
+#include "users.h"
+
+#define CONC_MAX        1000       /* the most deliveries of one channel at once */
+#define REPORT_MAX      4000       /* bytes of a delivery's report we keep */
+#define LOG_REPORT_MAX  1000       /* bytes of it in a log line */
+#define LIFETIME_DEF    604800     /* a week */
+#define RETRY_LOCAL     10         /* retry schedule: (k * C)^2 seconds after arrival */
+#define RETRY_REMOTE    20
+#define ORPHAN_AGE      3600       /* mess/ID without ID.env older than this is removed */
+#define TMP_AGE         129600     /* queue/tmp files older than 36 hours are removed */
+#define SWEEP_EVERY     600        /* rescan mess/ for lost triggers and orphans */
+#define BOUNCE_RETRY    60         /* a bounce that could not be queued is retried */
+#define POLL_MAX        (2 * CONC_MAX + 4)
+#define REMOTE_BATCH    100        /* recipients in one SMTP transaction */
+#define TRIPLE_SENDER   "#@[]"     /* the sender of a double bounce (qmail's) */
+
+enum chan { LOCAL, REMOTE, NCHAN };
+static const char *const chan_name[NCHAN] = { "local", "remote" };
+
+enum rstate { R_TODO = 'T', R_DONE = 'D', R_RUN = 'R', R_WAIT = 'W' };
+
+struct rcpt {
+  size_t off;          /* offset of the state byte in the .env file */
+  char state;
+  unsigned char chan;
+};
+
+struct msg {
+  unsigned long id;
+  time_t birth, next;
+  struct str env;                /* the .env file's bytes */
+  struct rcpt *r;
+  size_t nr;
+  struct str fails;              /* permanent failures: rcpt NUL reason NUL */
+  size_t fails_saved;            /* bytes of fails already in bounce/ID */
+  int running;                   /* deliveries in progress */
+  int deferred, deferred_remote; /* this round */
+  int ready[NCHAN];              /* on ready[chan] */
+  struct msg *rnext[NCHAN];      /* ready list links */
+  struct msg *hnext;             /* hash chain */
+  unsigned long gen;             /* schedule generation (heap entries) */
+  unsigned long qp;              /* the writer's pid, from the Received line */
+};
+
+struct job {
+  pid_t pid;                     /* 0: slot free */
+  int fd;                        /* report pipe, -1 at EOF */
+  int status, reaped;
+  enum chan chan;
+  struct msg *m;
+  size_t *ri;                    /* indices of its recipients */
+  unsigned long *dn;             /* their delivery numbers */
+  size_t n;
+  struct str out;
+};
+
+struct config {
+  struct str me, locals, vdomains, bouncefrom, bouncehost, dbto, dbhost, envnoathost, defdel;
+  unsigned long conc[NCHAN], lifetime;
+};
+
+struct qm {
+  const char *home;
+  struct config c;
+  struct msg **hash;
+  size_t hsize, count;
+  struct heap sched;
+  struct msg *rhead[NCHAN], *rtail[NCHAN];
+  struct job jobs[NCHAN][CONC_MAX];
+  int active[NCHAN];
+  unsigned long dnum;
+  int trigger;                   /* FIFO, read end */
+  struct str tbuf;               /* partial trigger line */
+  int stopping;
+  time_t last_sweep;
+  struct buf log;
+  char logspace[BUF_SIZE];
+};
+
+static int sigpipe_fd[2];
+static volatile sig_atomic_t got_alrm, got_hup, got_term;
+
+/* ---------- failures ---------- */
+
+static void die_control(const char *f) { diag_diesys(EXIT_TEMP, "unable to read control/", f, (char *)0); }
+static void die_queue(const char *what) { diag_diesys(EXIT_TEMP, "unable to ", what, (char *)0); }
+
+/* ---------- logging: one line per event, newlines in reports become '/' ---------- */
+
+static void log_s(struct qm *q, const char *s) { buf_puts(&q->log, s); }
+static void log_u(struct qm *q, unsigned long u) { buf_putu(&q->log, u); }
+
+static void log_safe(struct qm *q, const char *s, size_t n)
+{
+  size_t i;
+  if (n > LOG_REPORT_MAX) n = LOG_REPORT_MAX;
+  for (i = 0; i < n; i++) {
+    char c = s[i];
+    if (c == '\n') c = '/';
+    else if ((unsigned char)c < 32 || c == 127) c = '_';
+    buf_put(&q->log, &c, 1);
+  }
+}
+
+static void log_end(struct qm *q) { buf_puts(&q->log, "\n"); }
+
+static void log_status(struct qm *q)
+{
+  log_s(q, "status: local ");
+  log_u(q, (unsigned long)q->active[LOCAL]); log_s(q, "/"); log_u(q, q->c.conc[LOCAL]);
+  log_s(q, " remote ");
+  log_u(q, (unsigned long)q->active[REMOTE]); log_s(q, "/"); log_u(q, q->c.conc[REMOTE]);
+  log_end(q);
+}
+
+static void log_warn(struct qm *q, const char *a, const char *b, int sys)
+{
+  log_s(q, "warning: ");
+  log_s(q, a);
+  if (b) log_safe(q, b, strlen(b));
+  if (sys) { log_s(q, ": "); log_s(q, strerror(errno)); }
+  log_end(q);
+}
+
+/* ---------- control ---------- */
+
+static void control_path(char *p, size_t n, const char *f) { snprintf(p, n, "control/%s", f); }
+
+static int read_line(const char *f, struct str *s, const char *def)
+{
+  char p[256];
+  control_path(p, sizeof p, f);
+  if (control_readline(p, s, def) < 0) return -1;
+  return str_0(s);
+}
+
+static int read_num(const char *f, unsigned long *u, unsigned long def)
+{
+  char p[256];
+  control_path(p, sizeof p, f);
+  return control_readulong(p, u, def) < 0 ? -1 : 0;
+}
+
+static int read_list(const char *f, struct str *s)
+{
+  char p[256];
+  control_path(p, sizeof p, f);
+  return control_readlines(p, s) < 0 ? -1 : 0;
+}
+
+/* read every control file into c; the name of the one that failed in *bad */
+static int config_read(struct config *c, const char **bad)
+{
+#define TRY(x, name) do { if ((x) < 0) { *bad = name; return -1; } } while (0)
+  TRY(read_line("me", &c->me, "localhost"), "me");
+  TRY(read_list("locals", &c->locals), "locals");
+  if (!c->locals.len) TRY(str_catb(&c->locals, c->me.s, c->me.len + 1), "locals");
+  TRY(read_list("virtualdomains", &c->vdomains), "virtualdomains");
+  TRY(read_line("bouncefrom", &c->bouncefrom, "MAILER-DAEMON"), "bouncefrom");
+  TRY(read_line("bouncehost", &c->bouncehost, c->me.s), "bouncehost");
+  TRY(read_line("doublebounceto", &c->dbto, "postmaster"), "doublebounceto");
+  TRY(read_line("doublebouncehost", &c->dbhost, c->me.s), "doublebouncehost");
+  TRY(read_line("envnoathost", &c->envnoathost, c->me.s), "envnoathost");
+  TRY(read_line("defaultdelivery", &c->defdel, "./Maildir/"), "defaultdelivery");
+  TRY(read_num("concurrencylocal", &c->conc[LOCAL], 10), "concurrencylocal");
+  TRY(read_num("concurrencyremote", &c->conc[REMOTE], 20), "concurrencyremote");
+  TRY(read_num("queuelifetime", &c->lifetime, LIFETIME_DEF), "queuelifetime");
+#undef TRY
+  if (c->conc[LOCAL] < 1) c->conc[LOCAL] = 1;
+  if (c->conc[REMOTE] < 1) c->conc[REMOTE] = 1;
+  if (c->conc[LOCAL] > CONC_MAX) c->conc[LOCAL] = CONC_MAX;
+  if (c->conc[REMOTE] > CONC_MAX) c->conc[REMOTE] = CONC_MAX;
+  return 0;
+}
+
+static void config_free(struct config *c)
+{
+  str_free(&c->me); str_free(&c->locals); str_free(&c->vdomains);
+  str_free(&c->bouncefrom); str_free(&c->bouncehost); str_free(&c->dbto);
+  str_free(&c->dbhost); str_free(&c->envnoathost); str_free(&c->defdel);
+}
+
+/* ---------- routing: local or remote, and the local name ---------- */
+
+/* the virtualdomains prefix for addr (0 when none): address, domain, .suffixes */
+static const char *vdomain_prefix(const struct config *c, const char *addr, const char *dom)
+{
+  const char *d;
+  for (d = dom; d; d = strchr(d + 1, '.')) {
+    size_t pos = 0;
+    const char *line;
+    while ((line = control_next(&c->vdomains, &pos))) {
+      const char *colon = strrchr(line, ':');
+      size_t n;
+      if (!colon) continue;
+      n = (size_t)(colon - line);
+      if ((d == dom && (case_equalb(line, n, addr) || case_equalb(line, n, dom))) ||
+          (d != dom && case_equalb(line, n, d)))
+        return colon[1] ? colon + 1 : 0;
+    }
+  }
+  return 0;
+}
+
+static enum chan classify(const struct config *c, const char *addr)
+{
+  const char *dom = addr_domain(addr);
+  if (!dom) return LOCAL;                       /* envnoathost is local */
+  if (control_member(&c->locals, dom)) return LOCAL;
+  return vdomain_prefix(c, addr, dom) ? LOCAL : REMOTE;
+}
+
+/* ---------- the message table ---------- */
+
+static struct msg *msg_find(struct qm *q, unsigned long id)
+{
+  struct msg *m;
+  for (m = q->hash[id & (q->hsize - 1)]; m; m = m->hnext)
+    if (m->id == id) return m;
+  return 0;
+}
+
+static void hash_grow(struct qm *q)
+{
+  size_t size = q->hsize * 2, i;
+  struct msg **h = calloc(size, sizeof *h);
+  if (!h) return;                    /* longer chains, still correct */
+  for (i = 0; i < q->hsize; i++) {
+    struct msg *m = q->hash[i], *n;
+    for (; m; m = n) {
+      n = m->hnext;
+      m->hnext = h[m->id & (size - 1)];
+      h[m->id & (size - 1)] = m;
+    }
+  }
+  free(q->hash);
+  q->hash = h;
+  q->hsize = size;
+}
+
+static void msg_insert(struct qm *q, struct msg *m)
+{
+  if (q->count >= q->hsize) hash_grow(q);
+  m->hnext = q->hash[m->id & (q->hsize - 1)];
+  q->hash[m->id & (q->hsize - 1)] = m;
+  q->count++;
+}
+
+static void msg_remove(struct qm *q, struct msg *m)
+{
+  struct msg **p = &q->hash[m->id & (q->hsize - 1)];
+  while (*p && *p != m) p = &(*p)->hnext;
+  if (*p) *p = m->hnext;
+  q->count--;
+  str_free(&m->env);
+  str_free(&m->fails);
+  free(m->r);
+  free(m);
+}
+
+static const char *msg_sender(const struct msg *m) { return m->env.s + 1; }
+static const char *rcpt_addr(const struct msg *m, size_t i) { return m->env.s + m->r[i].off + 1; }
+
+static void path_of(char *p, size_t n, const char *dir, unsigned long id, const char *suffix)
+{
+  snprintf(p, n, "%s/%lu%s", dir, id, suffix);
+}
+
+/* ---------- ready lists and the schedule ---------- */
+
+static void ready_push(struct qm *q, struct msg *m, enum chan c)
+{
+  if (m->ready[c]) return;
+  m->ready[c] = 1;
+  m->rnext[c] = 0;
+  if (q->rtail[c]) q->rtail[c]->rnext[c] = m; else q->rhead[c] = m;
+  q->rtail[c] = m;
+}
+
+static void ready_pop(struct qm *q, enum chan c)
+{
+  struct msg *m = q->rhead[c];
+  q->rhead[c] = m->rnext[c];
+  if (!q->rhead[c]) q->rtail[c] = 0;
+  m->ready[c] = 0;
+}
+
+/* make a message's waiting recipients eligible and queue it for delivery */
+static void msg_wake(struct qm *q, struct msg *m)
+{
+  size_t i;
+  m->gen++;                          /* drop any heap entry */
+  for (i = 0; i < m->nr; i++) {
+    if (m->r[i].state == R_WAIT) m->r[i].state = R_TODO;
+    if (m->r[i].state == R_TODO) ready_push(q, m, (enum chan)m->r[i].chan);
+  }
+}
+
+static void msg_schedule(struct qm *q, struct msg *m, time_t when)
+{
+  char p[64];
+  struct timespec ts[2];
+  m->next = when;
+  m->gen++;
+  if (heap_push(&q->sched, when, m, m->gen) < 0) diag_nomem();
+  /* remember the time across restarts as the .env file's mtime */
+  ts[0].tv_sec = when; ts[0].tv_nsec = 0;
+  ts[1] = ts[0];
+  path_of(p, sizeof p, "mess", m->id, ".env");
+  utimensat(AT_FDCWD, p, ts, 0);
+}
+
+static time_t next_retry(const struct msg *m, time_t now, int remote)
+{
+  double c = remote ? RETRY_REMOTE : RETRY_LOCAL;
+  double age = now > m->birth ? (double)(now - m->birth) : 0;
+  double k = floor(sqrt(age) / c) + 1;
+  return m->birth + (time_t)(k * c * k * c);
+}
+
+/* ---------- loading a message ---------- */
+
+/* parse the envelope into recipients; -1 when it is not one queue-writer wrote */
+static int msg_parse(struct qm *q, struct msg *m)
+{
+  const char *s = m->env.s;
+  size_t len = m->env.len, i, n = 0, cap = 8;
+  if (len < 2 || s[0] != 'F' || s[len - 1] != 0) return -1;
+  m->r = malloc(cap * sizeof *m->r);
+  if (!m->r) return -1;
+  i = strlen(s) + 1;
+  while (i < len && s[i]) {
+    if (s[i] != 'T' && s[i] != 'D') return -1;
+    if (n == cap) {
+      struct rcpt *r = realloc(m->r, (cap *= 2) * sizeof *r);
+      if (!r) return -1;
+      m->r = r;
+    }
+    m->r[n].off = i;
+    m->r[n].state = s[i];
+    m->r[n].chan = (unsigned char)classify(&q->c, s + i + 1);
+    n++;
+    i += strlen(s + i) + 1;
+  }
+  m->nr = n;
+  return n ? 0 : -1;
+}
+
+/* the writer's pid from "Received: (quail PID invoked ..." */
+static unsigned long read_qp(int fd)
+{
+  char b[64];
+  unsigned long qp = 0;
+  ssize_t r = pread(fd, b, sizeof b - 1, 0);
+  if (r > 0) {
+    b[r] = 0;
+    if (!strncmp(b, "Received: (quail ", 17)) scan_ulong(b + 17, &qp);
+  }
+  return qp;
+}
+
+static void load_bounces(struct msg *m)
+{
+  char p[64];
+  path_of(p, sizeof p, "bounce", m->id, "");
+  if (file_read(p, &m->fails, 64 * 1024 * 1024) > 0) m->fails_saved = m->fails.len;
+  else m->fails.len = 0;
+}
+
+/* load mess/ID.env; log "new msg" and "info msg"; 0 when done or skipped */
+static void msg_load(struct qm *q, unsigned long id, time_t now)
+{
+  char p[64];
+  struct stat st, est;
+  struct msg *m;
+  int fd;
+  if (msg_find(q, id)) return;
+  path_of(p, sizeof p, "mess", id, "");
+  fd = open(p, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || fstat(fd, &st) < 0) { if (fd >= 0) close(fd); return; }
+  m = calloc(1, sizeof *m);
+  if (!m) diag_nomem();
+  m->id = id;
+  m->birth = st.st_mtime;
+  m->qp = read_qp(fd);
+  close(fd);
+  path_of(p, sizeof p, "mess", id, ".env");
+  if (stat(p, &est) < 0 || file_read(p, &m->env, 64 * 1024 * 1024) <= 0 || msg_parse(q, m) < 0) {
+    if (errno != ENOENT) log_warn(q, "unable to load ", p, 1);
+    str_free(&m->env); free(m->r); free(m);
+    return;
+  }
+  load_bounces(m);
+  msg_insert(q, m);
+  log_s(q, "new msg "); log_u(q, id); log_end(q);
+  log_s(q, "info msg "); log_u(q, id); log_s(q, ": bytes "); log_u(q, (unsigned long)st.st_size);
+  log_s(q, " from <"); log_safe(q, msg_sender(m), strlen(msg_sender(m)));
+  log_s(q, "> qp "); log_u(q, m->qp); log_s(q, " uid "); log_u(q, (unsigned long)st.st_uid); log_end(q);
+  if (est.st_mtime > now) msg_schedule(q, m, est.st_mtime);
+  else msg_wake(q, m);
+}
+
+/* ---------- finishing a message ---------- */
+
+static void msg_unlink(struct qm *q, struct msg *m)
+{
+  char p[64];
+  path_of(p, sizeof p, "bounce", m->id, "");
+  if (unlink(p) < 0 && errno != ENOENT) log_warn(q, "unable to remove ", p, 1);
+  path_of(p, sizeof p, "mess", m->id, ".env");
+  if (unlink(p) < 0 && errno != ENOENT) log_warn(q, "unable to remove ", p, 1);
+  path_of(p, sizeof p, "mess", m->id, "");
+  if (unlink(p) < 0 && errno != ENOENT) log_warn(q, "unable to remove ", p, 1);
+}
+
+/* queue the bounce of m; 0 queued, -1 try again later */
+static int bounce_send(struct qm *q, struct msg *m, time_t now)
+{
+  struct bounce b;
+  struct str head = STR_ZERO, tail = STR_ZERO, from = STR_ZERO, to = STR_ZERO, qprog = STR_ZERO;
+  struct qq qq;
+  struct stat st;
+  const char *sender = msg_sender(m);
+  char p[64], in[8192];
+  int fd, code = -1, dbl = !*sender;
+  path_of(p, sizeof p, "mess", m->id, "");
+  fd = open(p, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || fstat(fd, &st) < 0) { log_warn(q, "unable to open ", p, 1); if (fd >= 0) close(fd); return -1; }
+  str_catf(&from, "%s@%s", q->c.bouncefrom.s, q->c.bouncehost.s);
+  if (dbl) str_catf(&to, "%s@%s", q->c.dbto.s, q->c.dbhost.s);
+  else str_cats(&to, sender);
+  b.host = q->c.me.s; b.from = from.s; b.to = to.s; b.sender = sender;
+  b.arrival = m->birth; b.now = now; b.id = m->id; b.fails = &m->fails;
+  b.full = st.st_size <= BOUNCE_FULL_MAX;
+  if (bounce_head(&head, &b) < 0 || bounce_tail(&tail, &b) < 0) goto done;
+  str_catf(&qprog, "%s/bin/queue-writer", q->home);
+  if (qq_open(&qq, qprog.s) < 0) { log_warn(q, "unable to run ", qprog.s, 1); goto done; }
+  qq_put(&qq, head.s, head.len);
+  for (;;) {                             /* the message, or its header only */
+    ssize_t r = fd_read_retry(fd, in, sizeof in);
+    if (r <= 0) break;
+    if (!b.full) {
+      char *end = memmem(in, (size_t)r, "\n\n", 2);
+      if (end) { qq_put(&qq, in, (size_t)(end - in) + 1); break; }
+    }
+    qq_put(&qq, in, (size_t)r);
+  }
+  qq_put(&qq, tail.s, tail.len);
+  qq_from(&qq, dbl ? TRIPLE_SENDER : "");
+  qq_to(&qq, to.s);
+  code = qq_close(&qq);
+  if (code) log_warn(q, "unable to queue the bounce: ", qq_text(code), 0);
+  else { log_s(q, "bounce msg "); log_u(q, m->id); log_s(q, " qp "); log_u(q, m->qp); log_end(q); }
+done:
+  close(fd);
+  str_free(&head); str_free(&tail); str_free(&from); str_free(&to); str_free(&qprog);
+  return code == 0 ? 0 : -1;
+}
+
+static int save_bounces(struct qm *q, struct msg *m);
+static void save_marks(struct qm *q, struct msg *m);
+
+/* all recipients done: bounce if needed, then remove the message */
+static void msg_finish(struct qm *q, struct msg *m, time_t now)
+{
+  if (m->fails.len) {
+    if (!strcmp(msg_sender(m), TRIPLE_SENDER)) {
+      log_s(q, "triple bounce: discarding bounce/"); log_u(q, m->id); log_end(q);
+    } else if (bounce_send(q, m, now) < 0) {
+      if (save_bounces(q, m) < 0) { msg_schedule(q, m, now + BOUNCE_RETRY); return; }
+      save_marks(q, m);
+      msg_schedule(q, m, now + BOUNCE_RETRY);
+      return;
+    }
+  }
+  msg_unlink(q, m);
+  log_s(q, "end msg "); log_u(q, m->id); log_end(q);
+  msg_remove(q, m);
+}
+
+/* append the unsaved failure records to bounce/ID and fsync it */
+static int save_bounces(struct qm *q, struct msg *m)
+{
+  char p[64];
+  int fd;
+  if (m->fails.len == m->fails_saved) return 0;
+  path_of(p, sizeof p, "bounce", m->id, "");
+  fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) { log_warn(q, "unable to open ", p, 1); return -1; }
+  if (fd_write_all(fd, m->fails.s + m->fails_saved, m->fails.len - m->fails_saved) < 0 || fsync(fd) < 0) {
+    log_warn(q, "unable to write ", p, 1);
+    close(fd);
+    return -1;
+  }
+  close(fd);
+  if (!m->fails_saved) fsync_dir("bounce");
+  m->fails_saved = m->fails.len;
+  return 0;
+}
+
+/* write the done marks of m into its .env file and fsync it */
+static void save_marks(struct qm *q, struct msg *m)
+{
+  char p[64];
+  size_t i;
+  int fd, dirty = 0;
+  path_of(p, sizeof p, "mess", m->id, ".env");
+  fd = open(p, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) { log_warn(q, "unable to open ", p, 1); return; }
+  for (i = 0; i < m->nr; i++) {
+    if (m->r[i].state != R_DONE || m->env.s[m->r[i].off] == 'D') continue;
+    if (pwrite(fd, "D", 1, (off_t)m->r[i].off) == 1) { m->env.s[m->r[i].off] = 'D'; dirty = 1; }
+    else log_warn(q, "unable to write ", p, 1);
+  }
+  if (dirty && fsync(fd) < 0) log_warn(q, "unable to fsync ", p, 1);
+  close(fd);
+}
+
+/* ---------- starting deliveries ---------- */
+
+static struct job *job_slot(struct qm *q, enum chan c)
+{
+  unsigned long i;
+  for (i = 0; i < q->c.conc[c]; i++)
+    if (!q->jobs[c][i].pid) return &q->jobs[c][i];
+  return 0;
+}
+
+/* the local delivery's user: users/cdb, else a system user, else alias */
+static int local_user(struct qm *q, const char *local, struct userinfo *u)
+{
+  struct passwd *pw;
+  const char *dash;
+  size_t n;
+  char cdb[4096];
+  int r;
+  snprintf(cdb, sizeof cdb, "%s/users/cdb", q->home);
+  r = users_lookup(cdb, local, u);
+  if (r) return r;
+  dash = strchr(local, '-');
+  n = dash ? (size_t)(dash - local) : strlen(local);
+  if (n && n < 64) {
+    char name[64];
+    struct stat st;
+    memcpy(name, local, n);
+    name[n] = 0;
+    pw = getpwnam(name);
+    if (pw && pw->pw_uid && (!getuid() || pw->pw_uid == getuid()) &&
+        stat(pw->pw_dir, &st) == 0 && st.st_uid == pw->pw_uid) {
+      str_copys(&u->user, pw->pw_name); str_copys(&u->home, pw->pw_dir);
+      str_copys(&u->dash, dash ? "-" : ""); str_copys(&u->ext, dash ? dash + 1 : "");
+      u->uid = pw->pw_uid; u->gid = pw->pw_gid;
+      return 1;
+    }
+  }
+  pw = getpwnam("alias");
+  if (!pw) return 0;
+  str_copys(&u->user, "alias"); str_copys(&u->home, pw->pw_dir);
+  str_copys(&u->dash, "-"); str_copys(&u->ext, local);
+  u->uid = pw->pw_uid; u->gid = pw->pw_gid;
+  return 1;
+}
+
+static void __attribute__((noreturn)) child_fail(const char *a, const char *b)
+{
+  int e = errno;
+  dprintf(1, "%s%s: %s (#4.3.0)\n", a, b, strerror(e));
+  _exit(EXIT_TEMP);
+}
+
+/* in the child: become the user and run deliver-local */
+static void __attribute__((noreturn)) exec_local(struct qm *q, struct userinfo *u, char **argv)
+{
+  char prog[4096];
+  if (getuid() == 0) {
+    gid_t g = (gid_t)u->gid;
+    if (setgroups(1, &g) < 0 || setgid(g) < 0 || setuid((uid_t)u->uid) < 0)
+      child_fail("unable to switch to user ", u->user.s);
+  } else if (u->uid != getuid()) {
+    errno = EPERM;
+    child_fail("unable to switch to user ", u->user.s);
+  }
+  if (chdir(u->home.s) < 0) child_fail("unable to enter the home directory of ", u->user.s);
+  snprintf(prog, sizeof prog, "%s/bin/deliver-local", q->home);
+  execv(prog, argv);
+  child_fail("unable to run ", prog);
+}
+
+static void __attribute__((noreturn)) exec_remote(struct qm *q, char **argv)
+{
+  char prog[4096];
+  int e;
+  snprintf(prog, sizeof prog, "%s/bin/deliver-remote", q->home);
+  execv(prog, argv);
+  e = errno;
+  /* qmail-remote's protocol: the whole message deferred */
+  dprintf(1, "Zunable to run %s: %s (#4.3.0)%c", prog, strerror(e), 0);
+  _exit(EXIT_TEMP);
+}
+
+/* fork with the message on fd 0 and a report pipe on fd 1 (and 2 for local) */
+static pid_t spawn(struct qm *q, struct job *j, int *pipefd)
+{
+  char p[64];
+  int pfd[2];
+  pid_t pid;
+  if (pipe(pfd) < 0) return -1;
+  pid = fork();
+  if (pid < 0) { close(pfd[0]); close(pfd[1]); return -1; }
+  if (pid == 0) {
+    int mfd;
+    close(pfd[0]);
+    close(q->trigger);
+    close(sigpipe_fd[0]); close(sigpipe_fd[1]);
+    signal(SIGPIPE, SIG_DFL); signal(SIGTERM, SIG_DFL); signal(SIGALRM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL); signal(SIGCHLD, SIG_DFL);
+    path_of(p, sizeof p, "mess", j->m->id, "");
+    if (fd_move(1, pfd[1]) < 0) _exit(EXIT_TEMP);
+    if (j->chan == LOCAL && dup2(1, 2) < 0) _exit(EXIT_TEMP);
+    mfd = open(p, O_RDONLY);
+    if (mfd < 0) child_fail("unable to open ", p);
+    if (fd_move(0, mfd) < 0) child_fail("unable to open ", p);
+    return 0;
+  }
+  close(pfd[1]);
+  fd_cloexec(pfd[0]);
+  fd_nonblock(pfd[0]);
+  *pipefd = pfd[0];
+  return pid;
+}
+
+static void job_begin(struct qm *q, struct job *j, struct msg *m, enum chan c, size_t n)
+{
+  j->chan = c;
+  j->m = m;
+  j->n = 0;
+  j->status = 0;
+  j->reaped = 0;
+  j->out.len = 0;
+  j->ri = realloc(j->ri, (n ? n : 1) * sizeof *j->ri);
+  j->dn = realloc(j->dn, (n ? n : 1) * sizeof *j->dn);
+  if (!j->ri || !j->dn) diag_nomem();
+}
+
+static void job_add(struct qm *q, struct job *j, size_t i)
+{
+  struct msg *m = j->m;
+  j->ri[j->n] = i;
+  j->dn[j->n] = ++q->dnum;
+  m->r[i].state = R_RUN;
+  log_s(q, "starting delivery "); log_u(q, j->dn[j->n]);
+  log_s(q, ": msg "); log_u(q, m->id); log_s(q, " to "); log_s(q, chan_name[j->chan]); log_s(q, " ");
+  log_safe(q, rcpt_addr(m, i), strlen(rcpt_addr(m, i)));
+  log_end(q);
+  j->n++;
+}
+
+static void job_started(struct qm *q, struct job *j, pid_t pid, int fd)
+{
+  j->pid = pid;
+  j->fd = fd;
+  j->m->running++;
+  q->active[j->chan]++;
+  log_status(q);
+}
+
+static void results_fail_all(struct qm *q, struct job *j, int temporary, const char *why);
+static void msg_settle(struct qm *q, struct msg *m, time_t now);
+
+/* one local recipient: look the user up, fork, exec deliver-local */
+static void start_local(struct qm *q, struct msg *m, size_t i, struct job *j)
+{
+  struct userinfo u = { STR_ZERO, STR_ZERO, STR_ZERO, STR_ZERO, 0, 0 };
+  struct str local = STR_ZERO, domain = STR_ZERO;
+  const char *addr = rcpt_addr(m, i), *dom = addr_domain(addr), *pre;
+  char *argv[10];
+  int fd, r;
+  pid_t pid;
+  str_copyb(&local, addr, dom ? (size_t)(dom - 1 - addr) : strlen(addr));
+  str_copys(&domain, dom ? dom : q->c.envnoathost.s);
+  pre = dom ? vdomain_prefix(&q->c, addr, dom) : 0;
+  if (pre && !control_member(&q->c.locals, dom)) {
+    struct str t = STR_ZERO;
+    str_catf(&t, "%s-%s", pre, local.s);
+    str_copyb(&local, t.s, t.len);
+    str_free(&t);
+  }
+  job_begin(q, j, m, LOCAL, 1);
+  job_add(q, j, i);
+  r = local_user(q, local.s, &u);
+  if (r <= 0 || !addr_local_safe(local.s, local.len)) {
+    results_fail_all(q, j, r < 0, r < 0 ? "Unable to read users/cdb. (#4.3.0)"
+                                        : "Sorry, no mailbox here by that name. (#5.1.1)");
+    goto done;
+  }
+  /* qmail-local's arguments: user homedir local dash ext domain sender defaultdelivery */
+  argv[0] = "deliver-local"; argv[1] = u.user.s; argv[2] = u.home.s; argv[3] = local.s;
+  argv[4] = u.dash.s; argv[5] = u.ext.s; argv[6] = domain.s; argv[7] = (char *)msg_sender(m);
+  argv[8] = q->c.defdel.s; argv[9] = 0;
+  pid = spawn(q, j, &fd);
+  if (pid == 0) exec_local(q, &u, argv);
+  if (pid < 0) results_fail_all(q, j, 1, "Unable to fork. (#4.3.0)");
+  else job_started(q, j, pid, fd);
+done:
+  users_free(&u);
+  str_free(&local);
+  str_free(&domain);
+}
+
+/* every waiting remote recipient of m with the same domain as recipient i */
+static void start_remote(struct qm *q, struct msg *m, size_t i, struct job *j)
+{
+  const char *dom = addr_domain(rcpt_addr(m, i));
+  size_t k, n = 0;
+  char **argv;
+  int fd;
+  pid_t pid;
+  for (k = i; k < m->nr && n < REMOTE_BATCH; k++)
+    if (m->r[k].state == R_TODO && m->r[k].chan == REMOTE) n++;
+  job_begin(q, j, m, REMOTE, n);
+  for (k = i; k < m->nr && j->n < n; k++) {
+    const char *d = addr_domain(rcpt_addr(m, k));
+    if (m->r[k].state != R_TODO || m->r[k].chan != REMOTE) continue;
+    if (d && dom && case_equals(d, dom)) job_add(q, j, k);
+  }
+  argv = calloc(j->n + 4, sizeof *argv);
+  if (!argv) diag_nomem();
+  argv[0] = "deliver-remote";
+  argv[1] = (char *)(dom ? dom : "");
+  argv[2] = (char *)msg_sender(m);
+  for (k = 0; k < j->n; k++) argv[3 + k] = (char *)rcpt_addr(m, j->ri[k]);
+  pid = spawn(q, j, &fd);
+  if (pid == 0) exec_remote(q, argv);
+  free(argv);
+  if (pid < 0) results_fail_all(q, j, 1, "Unable to fork. (#4.3.0)");
+  else job_started(q, j, pid, fd);
+}
+
+/* start as many deliveries as the channel allows */
+static void dispatch(struct qm *q, enum chan c)
+{
+  while (!q->stopping && q->rhead[c]) {
+    struct msg *m = q->rhead[c];
+    struct job *j = 0;
+    size_t i;
+    for (i = 0; i < m->nr; i++) {
+      if (m->r[i].state != R_TODO || m->r[i].chan != c) continue;
+      if (!(j = job_slot(q, c))) return;
+      if (c == LOCAL) start_local(q, m, i, j);
+      else start_remote(q, m, i, j);
+    }
+    ready_pop(q, c);
+    msg_settle(q, m, time(0));   /* when every start failed at once */
+  }
+}
+
+/* ---------- results ---------- */
+
+/* one recipient's result: 'K' success, 'D' permanent, 'Z' temporary */
+static void result(struct qm *q, struct job *j, size_t k, char what, const char *why, size_t whylen)
+{
+  struct msg *m = j->m;
+  size_t i = j->ri[k];
+  time_t now = time(0);
+  if (what == 'Z' && (unsigned long)(now - m->birth) > q->c.lifetime) {
+    static const char old[] = "I'm not going to try again; this message has been in the queue too long. (#4.4.7)";
+    struct str t = STR_ZERO;
+    str_catb(&t, why, whylen);
+    str_cats(&t, "\n");
+    str_cats(&t, old);
+    log_s(q, "delivery "); log_u(q, j->dn[k]); log_s(q, ": deferral: "); log_safe(q, why, whylen); log_end(q);
+    result(q, j, k, 'D', t.s, t.len);
+    str_free(&t);
+    return;
+  }
+  log_s(q, "delivery "); log_u(q, j->dn[k]);
+  log_s(q, what == 'K' ? ": success: " : what == 'D' ? ": failure: " : ": deferral: ");
+  log_safe(q, why, whylen);
+  log_end(q);
+  if (what == 'Z') {
+    m->r[i].state = R_WAIT;
+    m->deferred = 1;
+    if (j->chan == REMOTE) m->deferred_remote = 1;
+    return;
+  }
+  if (what == 'D') {
+    str_cats(&m->fails, rcpt_addr(m, i));
+    str_catc(&m->fails, 0);
+    str_catb(&m->fails, why, whylen);
+    while (m->fails.len && (m->fails.s[m->fails.len - 1] == '\n' || !m->fails.s[m->fails.len - 1]))
+      m->fails.len--;
+    str_catc(&m->fails, 0);
+  }
+  m->r[i].state = R_DONE;
+}
+
+static void results_fail_all(struct qm *q, struct job *j, int temporary, const char *why)
+{
+  size_t k;
+  for (k = 0; k < j->n; k++) result(q, j, k, temporary ? 'Z' : 'D', why, strlen(why));
+}
+
+/* deliver-local: exit code and its report */
+static void results_local(struct qm *q, struct job *j)
+{
+  int st = j->status;
+  const char *out = j->out.s ? j->out.s : "";
+  size_t n = j->out.len;
+  while (n && (out[n - 1] == '\n' || out[n - 1] == ' ')) n--;
+  if (WIFEXITED(st) && WEXITSTATUS(st) == 0) result(q, j, 0, 'K', out, n);
+  else if (WIFEXITED(st) && WEXITSTATUS(st) == EXIT_PERM) result(q, j, 0, 'D', out, n);
+  else if (!n) result(q, j, 0, 'Z', "Unable to run deliver-local or it crashed. (#4.3.0)", 51);
+  else result(q, j, 0, 'Z', out, n);
+}
+
+/* deliver-remote speaks qmail-remote's protocol: per recipient r/h/s text NUL,
+ * then K/Z/D text NUL for the message; or only Z/D when no RCPT happened */
+static void results_remote(struct qm *q, struct job *j)
+{
+  const char *s = j->out.s ? j->out.s : "";
+  size_t len = j->out.len, pos = 0, k, nf = 0;
+  const char *field[REMOTE_BATCH + 1];
+  size_t flen[REMOTE_BATCH + 1];
+  while (pos < len && nf < REMOTE_BATCH + 1) {
+    const char *z = memchr(s + pos, 0, len - pos);
+    size_t n = z ? (size_t)(z - (s + pos)) : len - pos;
+    field[nf] = s + pos; flen[nf] = n; nf++;
+    pos += n + 1;
+  }
+  if (nf >= 1 && (field[0][0] == 'Z' || field[0][0] == 'D') && nf < j->n + 1) {
+    for (k = 0; k < j->n; k++) result(q, j, k, field[0][0], field[0] + 1, flen[0] ? flen[0] - 1 : 0);
+    return;
+  }
+  if (nf < j->n + 1) {
+    for (k = 0; k < j->n; k++) result(q, j, k, 'Z', "deliver-remote crashed or gave no report. (#4.3.0)", 52);
+    return;
+  }
+  for (k = 0; k < j->n; k++) {
+    char c = flen[k] ? field[k][0] : 's', fin = field[j->n][0];
+    const char *t = flen[k] ? field[k] + 1 : "";
+    size_t tl = flen[k] ? flen[k] - 1 : 0;
+    if (c == 'r') {
+      if (fin == 'K') result(q, j, k, 'K', field[j->n] + 1, flen[j->n] - 1);
+      else result(q, j, k, fin == 'D' ? 'D' : 'Z', field[j->n] + 1, flen[j->n] ? flen[j->n] - 1 : 0);
+    } else result(q, j, k, c == 'h' ? 'D' : 'Z', t, tl);
+  }
+}
+
+/* a message with nothing running: finish it, or persist and reschedule */
+static void msg_settle(struct qm *q, struct msg *m, time_t now)
+{
+  size_t i;
+  int todo = 0;
+  /* still running, or more to start this round: dispatch settles it later */
+  if (m->running || m->ready[LOCAL] || m->ready[REMOTE]) return;
+  for (i = 0; i < m->nr; i++)
+    if (m->r[i].state != R_DONE) todo = 1;
+  if (!todo) { msg_finish(q, m, now); return; }
+  if (save_bounces(q, m) < 0) {
+    /* a failure we cannot record must not be marked done: retry it */
+    for (i = 0; i < m->nr; i++) if (m->r[i].state == R_DONE && m->env.s[m->r[i].off] == 'T') m->r[i].state = R_WAIT;
+    m->fails.len = m->fails_saved;
+  }
+  save_marks(q, m);
+  msg_schedule(q, m, m->deferred ? next_retry(m, now, m->deferred_remote) : now);
+  m->deferred = m->deferred_remote = 0;
+}
+
+static void job_done(struct qm *q, struct job *j)
+{
+  struct msg *m = j->m;
+  if (j->chan == LOCAL) results_local(q, j);
+  else results_remote(q, j);
+  j->pid = 0;
+  q->active[j->chan]--;
+  m->running--;
+  log_status(q);
+  msg_settle(q, m, time(0));
+}
+
+/* ---------- events ---------- */
+
+static void on_signal(int sig)
+{
+  int e = errno;
+  if (sig == SIGALRM) got_alrm = 1;
+  if (sig == SIGHUP) got_hup = 1;
+  if (sig == SIGTERM) got_term = 1;
+  (void)!write(sigpipe_fd[1], "", 1);
+  errno = e;
+}
+
+static void reap(struct qm *q)
+{
+  for (;;) {
+    int st, c;
+    unsigned long i;
+    pid_t pid = waitpid(-1, &st, WNOHANG);
+    if (pid <= 0) return;
+    for (c = 0; c < NCHAN; c++)
+      for (i = 0; i < CONC_MAX; i++)
+        if (q->jobs[c][i].pid == pid) { q->jobs[c][i].status = st; q->jobs[c][i].reaped = 1; }
+  }
+}
+
+static void job_read(struct qm *q, struct job *j)
+{
+  char b[4096];
+  ssize_t r = read(j->fd, b, sizeof b);
+  if (r < 0 && (errno == EINTR || errno == EAGAIN)) return;
+  if (r > 0) {
+    size_t room = j->out.len < REPORT_MAX ? REPORT_MAX - j->out.len : 0;
+    str_catb(&j->out, b, (size_t)r < room ? (size_t)r : room);
+    return;
+  }
+  close(j->fd);
+  j->fd = -1;
+}
+
+static void every_message(struct qm *q, void (*f)(struct qm *, struct msg *))
+{
+  size_t i;
+  for (i = 0; i < q->hsize; i++) {
+    struct msg *m = q->hash[i], *n;
+    for (; m; m = n) { n = m->hnext; f(q, m); }
+  }
+}
+
+static void wake_idle(struct qm *q, struct msg *m)
+{
+  if (!m->running) msg_wake(q, m);
+}
+
+static void on_trigger(struct qm *q, time_t now)
+{
+  char b[4096];
+  ssize_t r = read(q->trigger, b, sizeof b);
+  size_t start = 0, i;
+  if (r <= 0) return;
+  str_catb(&q->tbuf, b, (size_t)r);
+  for (i = 0; i < q->tbuf.len; i++) {
+    unsigned long id;
+    if (q->tbuf.s[i] != '\n') continue;
+    q->tbuf.s[i] = 0;
+    if (!strcmp(q->tbuf.s + start, "flush")) every_message(q, wake_idle);
+    else if (scan_ulong(q->tbuf.s + start, &id) == (int)(i - start)) msg_load(q, id, now);
+    start = i + 1;
+  }
+  if (start) {
+    memmove(q->tbuf.s, q->tbuf.s + start, q->tbuf.len - start);
+    q->tbuf.len -= start;
+  }
+  if (q->tbuf.len > 64) q->tbuf.len = 0;   /* junk without a newline */
+}
+
+/* due messages from the schedule */
+static void run_schedule(struct qm *q, time_t now)
+{
+  struct heap_item *t;
+  while ((t = heap_top(&q->sched)) && t->when <= now) {
+    struct msg *m = t->p;
+    unsigned long gen = t->gen;
+    heap_pop(&q->sched);
+    if (m->gen == gen && !m->running) msg_wake(q, m);
+  }
+}
+
+/* old tmp files, orphaned message files, and .env files we never heard of */
+static void sweep(struct qm *q, time_t now)
+{
+  DIR *d;
+  struct dirent *e;
+  q->last_sweep = now;
+  if ((d = opendir("tmp"))) {
+    while ((e = readdir(d))) {
+      char p[300];
+      struct stat st;
+      if (e->d_name[0] == '.') continue;
+      snprintf(p, sizeof p, "tmp/%s", e->d_name);
+      if (stat(p, &st) == 0 && now - st.st_mtime > TMP_AGE) unlink(p);
+    }
+    closedir(d);
+  }
+  if (!(d = opendir("mess"))) { log_warn(q, "unable to read mess/", 0, 1); return; }
+  while ((e = readdir(d))) {
+    unsigned long id;
+    int n = scan_ulong(e->d_name, &id);
+    char p[300];
+    struct stat st;
+    if (!n) continue;
+    if (!strcmp(e->d_name + n, ".env")) { msg_load(q, id, now); continue; }
+    if (e->d_name[n] || msg_find(q, id)) continue;
+    snprintf(p, sizeof p, "mess/%lu.env", id);
+    if (access(p, F_OK) == 0) continue;
+    snprintf(p, sizeof p, "mess/%lu", id);
+    if (stat(p, &st) == 0 && now - st.st_mtime > ORPHAN_AGE) {
+      log_s(q, "warning: removing orphan "); log_s(q, p); log_end(q);
+      unlink(p);
+    }
+  }
+  closedir(d);
+}
+
+static void on_hup(struct qm *q)
+{
+  struct config c;
+  const char *bad = 0;
+  memset(&c, 0, sizeof c);
+  if (config_read(&c, &bad) < 0) {
+    log_warn(q, "unable to reread control/", bad, 1);
+    config_free(&c);
+    return;
+  }
+  config_free(&q->c);
+  q->c = c;
+  log_s(q, "status: control files reread"); log_end(q);
+}
+
+static int poll_timeout(struct qm *q, time_t now)
+{
+  struct heap_item *t = heap_top(&q->sched);
+  time_t next = q->last_sweep + SWEEP_EVERY;
+  if (t && t->when < next) next = t->when;
+  if (next <= now) return 0;
+  return next - now > 3600 ? 3600000 : (int)(next - now) * 1000;
+}
+
+static void loop(struct qm *q)
+{
+  struct pollfd pf[POLL_MAX];
+  struct job *pj[POLL_MAX];
+  for (;;) {
+    time_t now = time(0);
+    int n = 0, c, r, i;
+    unsigned long k;
+    if (got_term && !q->stopping) { q->stopping = 1; log_s(q, "status: exiting"); log_end(q); }
+    if (q->stopping && !q->active[LOCAL] && !q->active[REMOTE]) return;
+    if (got_hup) { got_hup = 0; on_hup(q); }
+    if (got_alrm) { got_alrm = 0; every_message(q, wake_idle); }
+    run_schedule(q, now);
+    if (now - q->last_sweep >= SWEEP_EVERY) sweep(q, now);
+    for (c = 0; c < NCHAN; c++) dispatch(q, (enum chan)c);
+    buf_flush(&q->log);
+    pf[n].fd = sigpipe_fd[0]; pf[n].events = POLLIN; pj[n++] = 0;
+    pf[n].fd = q->trigger; pf[n].events = POLLIN; pj[n++] = 0;
+    for (c = 0; c < NCHAN; c++)
+      for (k = 0; k < CONC_MAX; k++)
+        if (q->jobs[c][k].pid && q->jobs[c][k].fd >= 0) {
+          pf[n].fd = q->jobs[c][k].fd; pf[n].events = POLLIN; pj[n++] = &q->jobs[c][k];
+        }
+    r = poll(pf, (nfds_t)n, poll_timeout(q, now));
+    if (r < 0 && errno != EINTR) diag_diesys(EXIT_TEMP, "poll failed", (char *)0);
+    if (r > 0 && pf[0].revents) { char b[64]; while (read(sigpipe_fd[0], b, sizeof b) > 0) ; }
+    if (r > 0 && pf[1].revents) on_trigger(q, time(0));
+    for (i = 2; r > 0 && i < n; i++) if (pf[i].revents) job_read(q, pj[i]);
+    reap(q);
+    for (c = 0; c < NCHAN; c++)
+      for (k = 0; k < CONC_MAX; k++) {
+        struct job *j = &q->jobs[c][k];
+        if (j->pid && j->reaped && j->fd < 0) job_done(q, j);
+      }
+  }
+}
+
+/* ---------- start ---------- */
+
+static void setup_signals(void)
+{
+  struct sigaction sa;
+  if (pipe(sigpipe_fd) < 0) die_queue("create a pipe");
+  fd_nonblock(sigpipe_fd[0]); fd_nonblock(sigpipe_fd[1]);
+  fd_cloexec(sigpipe_fd[0]); fd_cloexec(sigpipe_fd[1]);
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGALRM, &sa, 0); sigaction(SIGHUP, &sa, 0);
+  sigaction(SIGTERM, &sa, 0); sigaction(SIGCHLD, &sa, 0);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+/* one queue-manager per queue: a lock held for our lifetime */
+static void lock_queue(void)
+{
+  int fd = open("lock/manager", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) die_queue("open queue/lock/manager");
+  if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+    diag_die(EXIT_TEMP, "another queue-manager is running on this queue", (char *)0);
+}
+
+static void open_trigger(struct qm *q)
+{
+  q->trigger = open("lock/trigger", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (q->trigger < 0) die_queue("open queue/lock/trigger");
+  /* hold a writer open ourselves so the FIFO never reports end of file */
+  if (open("lock/trigger", O_WRONLY | O_NONBLOCK | O_CLOEXEC) < 0) die_queue("open queue/lock/trigger");
+}
+
+int main(int argc, char **argv)
+{
+  static struct qm q;
+  const char *bad = 0;
+  diag_init("queue-manager");
+  if (argc > 1) diag_usage("");
+  q.home = home_dir(getenv("QUAIL_HOME"));
+  if (chdir(q.home) < 0) diag_diesys(EXIT_TEMP, "unable to enter ", q.home, (char *)0);
+  /* children run elsewhere: give them the home as an absolute path */
+  if (!(q.home = getcwd(0, 0))) diag_diesys(EXIT_TEMP, "unable to find the home directory", (char *)0);
+  if (setenv("QUAIL_HOME", q.home, 1) < 0) diag_nomem();
+  if (config_read(&q.c, &bad) < 0) die_control(bad);
+  if (chdir("queue") < 0) die_queue("enter the queue directory");
+  buf_init(&q.log, 1, q.logspace, sizeof q.logspace);
+  lock_queue();
+  setup_signals();
+  open_trigger(&q);
+  q.hsize = 1024;
+  q.hash = calloc(q.hsize, sizeof *q.hash);
+  if (!q.hash) diag_nomem();
+  log_s(&q, "status: local 0/"); log_u(&q, q.c.conc[LOCAL]);
+  log_s(&q, " remote 0/"); log_u(&q, q.c.conc[REMOTE]); log_end(&q);
+  sweep(&q, time(0));
+  loop(&q);
+  buf_flush(&q.log);
+  return EXIT_OK_;
+}
