@@ -1041,7 +1041,13 @@ static void sweep(struct qm *q, time_t now)
     char p[300];
     struct stat st;
     if (!n) continue;
-    if (!strcmp(e->d_name + n, ".env")) { msg_load(q, id, now); continue; }
+    if (!strcmp(e->d_name + n, ".env")) {
+      snprintf(p, sizeof p, "mess/%lu", id);
+      if (access(p, F_OK) == 0) { msg_load(q, id, now); continue; }
+      snprintf(p, sizeof p, "mess/%lu.env", id);          /* its message is gone */
+      if (stat(p, &st) == 0 && now - st.st_mtime > ORPHAN_AGE && !msg_find(q, id)) unlink(p);
+      continue;
+    }
     if (e->d_name[n] || msg_find(q, id)) continue;
     snprintf(p, sizeof p, "mess/%lu.env", id);
     if (access(p, F_OK) == 0) continue;

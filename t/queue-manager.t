@@ -1,0 +1,136 @@
+#!/bin/bash
+# queue-manager: delivery, retries, bounces, signals, limits, and no loss
+# after kill -9 in the middle of 500 deliveries.
+. "$(dirname "$0")/lib.sh"
+inst_new
+H=$INST/mail/test
+LOG=$INST/qm.log
+msg() { printf 'Subject: %s\n\n%s\n' "$1" "${2:-body}"; }
+qm_pid_alive() { kill -0 "$QM_PID" 2>/dev/null; }
+
+# usage and refusal to start twice
+"$BIN/queue-manager" extra 2>"$T/err"
+is "$?" 100 "usage error exits 100"
+qm_start
+ok "queue-manager runs" qm_pid_alive
+"$BIN/queue-manager" >/dev/null 2>"$T/err"
+is "$?" 111 "a second queue-manager on the same queue exits 111"
+like "$(cat "$T/err")" "another queue-manager" "and says why"
+
+# one local delivery
+msg one | qw a@example.org test@localhost
+ok "delivered to the Maildir" wait_for 10 md_has "$MD" 1
+m=$(md_cat "$MD")
+like "$m" "Delivered-To: test@localhost" "Delivered-To added"
+like "$m" "Return-Path: <a@example.org>" "Return-Path added"
+like "$m" "Subject: one" "message intact"
+ok "queue empty after delivery" wait_for 5 queue_empty
+like "$(cat "$LOG")" "new msg [0-9]+" "log: new msg"
+like "$(cat "$LOG")" "info msg [0-9]+: bytes [0-9]+ from <a@example.org> qp [0-9]+ uid [0-9]+" "log: info msg"
+like "$(cat "$LOG")" "starting delivery [0-9]+: msg [0-9]+ to local test@localhost" "log: starting delivery"
+like "$(cat "$LOG")" "delivery [0-9]+: success: " "log: success"
+like "$(cat "$LOG")" "end msg [0-9]+" "log: end msg"
+
+# a permanent failure bounces to the sender as an RFC 3464 report
+msg two | qw test@localhost nosuchuser@localhost
+ok "bounce delivered to the sender" wait_for 10 md_has "$MD" 2
+b=$(cat "$(md_grep "$MD" 'failure notice')")
+like "$b" "^Return-Path: <>" "bounce has the null sender"
+like "$b" "multipart/report; report-type=delivery-status" "bounce is multipart/report"
+like "$b" "Hi. This is the quail-send program at localhost" "QSBMF text first"
+like "$b" "<nosuchuser@localhost>:" "names the failed recipient"
+like "$b" "Status: 5\.1\.1" "delivery-status part with the status"
+like "$b" "Final-Recipient: rfc822; nosuchuser@localhost" "Final-Recipient"
+like "$b" "Subject: two" "returns the message"
+like "$(cat "$LOG")" "bounce msg [0-9]+ qp [0-9]+" "log: bounce msg"
+n=$(md_count "$MD")
+
+# a bounce that fails goes to postmaster (alias: test); a bounce of that is dropped
+msg three | qw "" nosuchuser@localhost
+ok "double bounce reaches postmaster" wait_for 10 md_has "$MD" $((n + 1))
+like "$(cat "$(md_grep "$MD" 'Subject: three')")" "Delivered-To: .*postmaster" "via the postmaster alias"
+n=$(md_count "$MD")
+msg four | qw "#@[]" nosuchuser@localhost
+ok "triple bounce discarded with a log line" wait_for 10 grep -q "triple bounce: discarding" "$LOG"
+ok "queue empty" wait_for 5 queue_empty
+is "$(md_count "$MD")" "$n" "nothing delivered for the triple bounce"
+
+# a temporary failure is retried: on ALRM, and after a restart on "flush"
+cat > "$H/.qmail-retry" <<'Q'
+|if [ -e "$HOME/seen-$EXT" ]; then exit 0; fi; touch "$HOME/seen-$EXT"; echo "not yet"; exit 111
+./Maildir/
+Q
+chmod 644 "$H/.qmail-retry"
+msg five | qw a@example.org test-retry@localhost
+ok "deferral logged" wait_for 10 grep -q "deferral: not yet" "$LOG"
+ok "message stays queued" test -n "$(ls "$INST/queue/mess")"
+id=$(ls "$INST/queue/mess" | grep -v env)
+ok "next attempt recorded in the .env mtime" test "$(stat -c %Y "$INST/queue/mess/$id.env")" -gt "$(date +%s)"
+kill -ALRM "$QM_PID"
+ok "ALRM retries and delivers" wait_for 10 md_grep "$MD" "Subject: five"
+ok "queue empty" wait_for 5 queue_empty
+
+rm -f "$H"/seen-*
+msg six | qw a@example.org test-retry@localhost
+ok "deferred again" wait_for 10 test "$(grep -c 'deferral: not yet' "$LOG")" -ge 2
+qm_stop
+ok "TERM stops queue-manager" true
+qm_start
+ok "after a restart the message is known" wait_for 5 grep -q "new msg $(ls "$INST/queue/mess" | grep -v env)" "$LOG"
+printf 'flush\n' > "$INST/queue/lock/trigger"
+ok "flush on the trigger delivers it" wait_for 10 md_grep "$MD" "Subject: six"
+
+# queuelifetime: a temporary failure of an old message becomes a bounce (HUP rereads control/)
+printf '|echo busy; exit 111\n' > "$H/.qmail-busy"
+echo 0 > "$INST/control/queuelifetime"
+kill -HUP "$QM_PID"
+ok "HUP rereads control" wait_for 5 grep -q "control files reread" "$LOG"
+sleep 1.1
+msg seven | qw test@localhost test-busy@localhost
+ok "too old: bounced" wait_for 10 md_grep "$MD" "in the queue too long"
+rm "$INST/control/queuelifetime"
+kill -HUP "$QM_PID"
+
+# concurrencylocal bounds parallel deliveries
+echo 2 > "$INST/control/concurrencylocal"
+kill -HUP "$QM_PID"
+printf '|sleep 0.3\n./Maildir/\n' > "$H/.qmail-slow"
+n=$(md_count "$MD")
+for i in 1 2 3 4 5 6; do msg "slow $i" | qw a@b test-slow@localhost; done
+ok "six slow deliveries done" wait_for 20 md_has "$MD" $((n + 6))
+like "$(cat "$LOG")" "status: local 2/2" "ran two at once"
+unlike "$(cat "$LOG")" "status: local [3-9]/2" "never more than two"
+
+# TERM waits for a running delivery
+printf '|sleep 1.5\n./Maildir/\n' > "$H/.qmail-longer"
+n=$(md_count "$MD")
+msg longer | qw a@b test-longer@localhost
+wait_for 5 grep -q "to local test-longer@localhost" "$LOG"
+kill -TERM "$QM_PID"
+wait "$QM_PID"; st=$?; QM_PID=
+is "$st" 0 "TERM: exit 0 after the running delivery"
+is "$(md_count "$MD")" "$((n + 1))" "the running delivery completed"
+
+# an unreadable control file: a clear temporary failure naming it
+mkdir "$INST/control/concurrencyremote.d" && mv "$INST/control/concurrencyremote" "$T/cr" && mkdir "$INST/control/concurrencyremote"
+"$BIN/queue-manager" >/dev/null 2>"$T/err"
+is "$?" 111 "unreadable control file: exit 111"
+like "$(cat "$T/err")" "control/concurrencyremote" "names the file"
+rmdir "$INST/control/concurrencyremote" "$INST/control/concurrencyremote.d"; mv "$T/cr" "$INST/control/concurrencyremote"
+
+# kill -9 in the middle of 500 deliveries loses nothing
+echo 10 > "$INST/control/concurrencylocal"
+rm -f "$MD"/new/* "$MD"/cur/*
+for i in $(seq 1 500); do msg "bulk" "number $i end" | qw a@b test@localhost || echo "queue failed $i"; done
+qm_start
+wait_for 30 md_has "$MD" 120
+qm_kill9
+got=$(md_count "$MD")
+ok "killed in the middle ($got of 500 delivered)" test "$got" -lt 500
+qm_start
+ok "after restart the queue empties" wait_for 60 queue_empty
+missing=0
+for i in $(seq 1 500); do grep -rqx "number $i end" "$MD/new" || missing=$((missing + 1)); done
+is "$missing" 0 "every one of the 500 messages delivered at least once"
+ok "no stray files in queue/tmp" test -z "$(ls -A "$INST/queue/tmp")"
+done_testing
