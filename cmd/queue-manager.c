@@ -50,6 +50,7 @@
 #include "heap.h"
 #include "home.h"
 #include "qq.h"
+#include "route.h"
 #include "str.h"
 #include "users.h"
 
@@ -108,7 +109,8 @@ struct job {
 };
 
 struct config {
-  struct str me, locals, vdomains, bouncefrom, bouncehost, dbto, dbhost, envnoathost, defdel;
+  struct route rt;
+  struct str me, bouncefrom, bouncehost, dbto, dbhost, defdel;
   unsigned long conc[NCHAN], lifetime;
 };
 
@@ -177,7 +179,10 @@ static void log_warn(struct qm *q, const char *a, const char *b, int sys)
 
 /* ---------- control ---------- */
 
-static void control_path(char *p, size_t n, const char *f) { snprintf(p, n, "control/%s", f); }
+/* control files live under HOME; the process works in HOME/queue */
+static const char *control_dir = "control";
+
+static void control_path(char *p, size_t n, const char *f) { snprintf(p, n, "%s/%s", control_dir, f); }
 
 static int read_line(const char *f, struct str *s, const char *def)
 {
@@ -194,26 +199,17 @@ static int read_num(const char *f, unsigned long *u, unsigned long def)
   return control_readulong(p, u, def) < 0 ? -1 : 0;
 }
 
-static int read_list(const char *f, struct str *s)
-{
-  char p[256];
-  control_path(p, sizeof p, f);
-  return control_readlines(p, s) < 0 ? -1 : 0;
-}
 
 /* read every control file into c; the name of the one that failed in *bad */
 static int config_read(struct config *c, const char **bad)
 {
 #define TRY(x, name) do { if ((x) < 0) { *bad = name; return -1; } } while (0)
   TRY(read_line("me", &c->me, "localhost"), "me");
-  TRY(read_list("locals", &c->locals), "locals");
-  if (!c->locals.len) TRY(str_catb(&c->locals, c->me.s, c->me.len + 1), "locals");
-  TRY(read_list("virtualdomains", &c->vdomains), "virtualdomains");
+  if (route_load(&c->rt, control_dir, c->me.s, bad) < 0) return -1;
   TRY(read_line("bouncefrom", &c->bouncefrom, "MAILER-DAEMON"), "bouncefrom");
   TRY(read_line("bouncehost", &c->bouncehost, c->me.s), "bouncehost");
   TRY(read_line("doublebounceto", &c->dbto, "postmaster"), "doublebounceto");
   TRY(read_line("doublebouncehost", &c->dbhost, c->me.s), "doublebouncehost");
-  TRY(read_line("envnoathost", &c->envnoathost, c->me.s), "envnoathost");
   TRY(read_line("defaultdelivery", &c->defdel, "./Maildir/"), "defaultdelivery");
   TRY(read_num("concurrencylocal", &c->conc[LOCAL], 10), "concurrencylocal");
   TRY(read_num("concurrencyremote", &c->conc[REMOTE], 20), "concurrencyremote");
@@ -228,39 +224,21 @@ static int config_read(struct config *c, const char **bad)
 
 static void config_free(struct config *c)
 {
-  str_free(&c->me); str_free(&c->locals); str_free(&c->vdomains);
-  str_free(&c->bouncefrom); str_free(&c->bouncehost); str_free(&c->dbto);
-  str_free(&c->dbhost); str_free(&c->envnoathost); str_free(&c->defdel);
+  route_free(&c->rt);
+  str_free(&c->me); str_free(&c->bouncefrom); str_free(&c->bouncehost);
+  str_free(&c->dbto); str_free(&c->dbhost); str_free(&c->defdel);
 }
 
-/* ---------- routing: local or remote, and the local name ---------- */
-
-/* the virtualdomains prefix for addr (0 when none): address, domain, .suffixes */
-static const char *vdomain_prefix(const struct config *c, const char *addr, const char *dom)
-{
-  const char *d;
-  for (d = dom; d; d = strchr(d + 1, '.')) {
-    size_t pos = 0;
-    const char *line;
-    while ((line = control_next(&c->vdomains, &pos))) {
-      const char *colon = strrchr(line, ':');
-      size_t n;
-      if (!colon) continue;
-      n = (size_t)(colon - line);
-      if ((d == dom && (case_equalb(line, n, addr) || case_equalb(line, n, dom))) ||
-          (d != dom && case_equalb(line, n, d)))
-        return colon[1] ? colon + 1 : 0;
-    }
-  }
-  return 0;
-}
+/* ---------- routing ---------- */
 
 static enum chan classify(const struct config *c, const char *addr)
 {
-  const char *dom = addr_domain(addr);
-  if (!dom) return LOCAL;                       /* envnoathost is local */
-  if (control_member(&c->locals, dom)) return LOCAL;
-  return vdomain_prefix(c, addr, dom) ? LOCAL : REMOTE;
+  struct str local = STR_ZERO, domain = STR_ZERO;
+  int r = route_classify(&c->rt, addr, &local, &domain);
+  if (r < 0) diag_nomem();
+  str_free(&local);
+  str_free(&domain);
+  return r ? LOCAL : REMOTE;
 }
 
 /* ---------- the message table ---------- */
@@ -725,19 +703,10 @@ static void start_local(struct qm *q, struct msg *m, size_t i, struct job *j)
 {
   struct userinfo u = { STR_ZERO, STR_ZERO, STR_ZERO, STR_ZERO, 0, 0 };
   struct str local = STR_ZERO, domain = STR_ZERO;
-  const char *addr = rcpt_addr(m, i), *dom = addr_domain(addr), *pre;
   char *argv[10];
   int fd, r;
   pid_t pid;
-  str_copyb(&local, addr, dom ? (size_t)(dom - 1 - addr) : strlen(addr));
-  str_copys(&domain, dom ? dom : q->c.envnoathost.s);
-  pre = dom ? vdomain_prefix(&q->c, addr, dom) : 0;
-  if (pre && !control_member(&q->c.locals, dom)) {
-    struct str t = STR_ZERO;
-    str_catf(&t, "%s-%s", pre, local.s);
-    str_copyb(&local, t.s, t.len);
-    str_free(&t);
-  }
+  if (route_classify(&q->c.rt, rcpt_addr(m, i), &local, &domain) < 0) diag_nomem();
   job_begin(q, j, m, LOCAL, 1);
   job_add(q, j, i);
   r = local_user(q, local.s, &u);
@@ -815,7 +784,7 @@ static void result(struct qm *q, struct job *j, size_t k, char what, const char 
   struct msg *m = j->m;
   size_t i = j->ri[k];
   time_t now = time(0);
-  if (what == 'Z' && (unsigned long)(now - m->birth) > q->c.lifetime) {
+  if (what == 'Z' && now - m->birth >= (time_t)q->c.lifetime) {
     static const char old[] = "I'm not going to try again; this message has been in the queue too long. (#4.4.7)";
     struct str t = STR_ZERO;
     str_catb(&t, why, whylen);
@@ -1166,6 +1135,11 @@ int main(int argc, char **argv)
   /* children run elsewhere: give them the home as an absolute path */
   if (!(q.home = getcwd(0, 0))) diag_diesys(EXIT_TEMP, "unable to find the home directory", (char *)0);
   if (setenv("QUAIL_HOME", q.home, 1) < 0) diag_nomem();
+  {
+    static char cdir[4096];
+    snprintf(cdir, sizeof cdir, "%s/control", q.home);
+    control_dir = cdir;
+  }
   if (config_read(&q.c, &bad) < 0) die_control(bad);
   if (chdir("queue") < 0) die_queue("enter the queue directory");
   buf_init(&q.log, 1, q.logspace, sizeof q.logspace);

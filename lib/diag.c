@@ -71,6 +71,25 @@ void diag_diesys(int code, const char *s, ...)
   _exit(code);
 }
 
+void diag_report(int code, const char *s, ...)
+{
+  char line[2048];
+  size_t n = 0;
+  const char *part;
+  va_list ap;
+  va_start(ap, s);
+  for (part = s; part; part = va_arg(ap, const char *)) {
+    size_t l = strlen(part);
+    if (l > sizeof line - 2 - n) l = sizeof line - 2 - n;
+    memcpy(line + n, part, l);
+    n += l;
+  }
+  va_end(ap);
+  line[n++] = '\n';
+  (void)!write(1, line, n);
+  _exit(code);
+}
+
 void diag_usage(const char *usage)
 {
   diag_die(EXIT_USAGE, "usage: ", progname, " ", usage, (char *)0);

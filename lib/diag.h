@@ -13,6 +13,9 @@ void diag_warn(const char *s, ...) __attribute__((sentinel));
 void diag_warnsys(const char *s, ...) __attribute__((sentinel));   /* + ": " strerror */
 void diag_die(int code, const char *s, ...) __attribute__((sentinel, noreturn));
 void diag_diesys(int code, const char *s, ...) __attribute__((sentinel, noreturn));
+/* a delivery agent's report to its spawner: the parts as one plain line
+ * on fd 1, without the program name (qmail-local's form), then exit */
+void diag_report(int code, const char *s, ...) __attribute__((sentinel, noreturn));
 void diag_usage(const char *usage) __attribute__((noreturn));       /* exit 100 */
 void diag_nomem(void) __attribute__((noreturn));                    /* exit 111 */
 

@@ -87,8 +87,10 @@ qm_start() {
 }
 qm_stop() { [ -n "${QM_PID:-}" ] && kill "$QM_PID" 2>/dev/null && wait "$QM_PID" 2>/dev/null; QM_PID=; }
 qm_kill9() { [ -n "${QM_PID:-}" ] && kill -9 "$QM_PID" 2>/dev/null; wait "$QM_PID" 2>/dev/null; QM_PID=; }
-# queue_empty: no message left in the instance's queue
-queue_empty() { [ -z "$(ls -A "$INST/queue/mess")" ]; }
+# queue_empty: no message left in the instance's queue (an envelope is a
+# message; a message file whose envelope is gone after a kill -9 is an
+# orphan that queue-manager removes after an hour)
+queue_empty() { ! ls "$INST/queue/mess" | grep -q '\.env$'; }
 
 # free_port: a TCP port on 127.0.0.1 nobody listens on
 free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

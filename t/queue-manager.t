@@ -72,7 +72,8 @@ ok "queue empty" wait_for 5 queue_empty
 
 rm -f "$H"/seen-*
 msg six | qw a@example.org test-retry@localhost
-ok "deferred again" wait_for 10 test "$(grep -c 'deferral: not yet' "$LOG")" -ge 2
+deferrals() { [ "$(grep -c 'deferral: not yet' "$LOG")" -ge "$1" ]; }
+ok "deferred again" wait_for 10 deferrals 2
 qm_stop
 ok "TERM stops queue-manager" true
 qm_start
@@ -85,15 +86,17 @@ printf '|echo busy; exit 111\n' > "$H/.qmail-busy"
 echo 0 > "$INST/control/queuelifetime"
 kill -HUP "$QM_PID"
 ok "HUP rereads control" wait_for 5 grep -q "control files reread" "$LOG"
-sleep 1.1
 msg seven | qw test@localhost test-busy@localhost
 ok "too old: bounced" wait_for 10 md_grep "$MD" "in the queue too long"
 rm "$INST/control/queuelifetime"
 kill -HUP "$QM_PID"
 
 # concurrencylocal bounds parallel deliveries
+rereads() { [ "$(grep -c 'control files reread' "$LOG")" -ge "$1" ]; }
+r=$(grep -c 'control files reread' "$LOG")
 echo 2 > "$INST/control/concurrencylocal"
 kill -HUP "$QM_PID"
+wait_for 5 rereads $((r + 1))
 printf '|sleep 0.3\n./Maildir/\n' > "$H/.qmail-slow"
 n=$(md_count "$MD")
 for i in 1 2 3 4 5 6; do msg "slow $i" | qw a@b test-slow@localhost; done
