@@ -5,7 +5,8 @@
 # cdb), alias/, mail/ with the Maildir of the user "test", service/ with
 # runit service directories made from the run/ templates, and log/.
 # Everything belongs to the invoking user. Ports for the services come from
-# SMTP_PORT, POP3_PORT and QMTP_PORT (defaults 2525, 2110, 2209).
+# SMTP_PORT, POP3_PORT, QMTP_PORT and QMQP_PORT (defaults 2525, 2110,
+# 2209, 2628).
 # Exit codes: 0 made, 100 usage or DIR not empty, 111 temporary failure.
 set -u
 prog=mkinstance
@@ -14,7 +15,7 @@ usage() { echo "$prog: usage: $prog DIR [HOSTNAME]" >&2; exit 100; }
 [ $# -ge 1 ] && [ $# -le 2 ] || usage
 case "$1" in -*) usage;; esac
 dir=$1
-host=${2:-localhost}
+host=${2-localhost}
 case "$host" in *[!A-Za-z0-9.-]*|'') echo "$prog: fatal: bad hostname: $host" >&2; exit 100;; esac
 
 bin=$(cd "$(dirname "$0")" && pwd) || die "unable to find my own directory"
@@ -41,7 +42,8 @@ domain=${host#*.}
 printf '%s\n' "$host" > "$home/control/me"
 printf '%s\n%s\n' "$host" localhost | sort -u > "$home/control/locals"
 printf '%s\n%s\n' "$host" localhost | sort -u > "$home/control/rcpthosts"
-printf '%s\n' "$domain" > "$home/control/defaultdomain"
+# a dotless host (localhost) gets no defaultdomain, so user@localhost stays so
+[ "$domain" = "$host" ] || printf '%s\n' "$domain" > "$home/control/defaultdomain"
 printf '%s\n' "$domain" > "$home/control/plusdomain"
 printf '%s\n' "$host" > "$home/control/defaulthost"
 printf './Maildir/\n' > "$home/control/defaultdelivery"
@@ -82,7 +84,8 @@ for t in "$templates"/*/; do
     [ -f "$t/$f" ] || continue
     sed -e "s|@HOME@|$home|g" -e "s|@BIN@|$bin|g" \
         -e "s|@SMTP_PORT@|${SMTP_PORT:-2525}|g" -e "s|@POP3_PORT@|${POP3_PORT:-2110}|g" \
-        -e "s|@QMTP_PORT@|${QMTP_PORT:-2209}|g" -e "s|@HOST@|$host|g" \
+        -e "s|@QMTP_PORT@|${QMTP_PORT:-2209}|g" -e "s|@QMQP_PORT@|${QMQP_PORT:-2628}|g" \
+        -e "s|@HOST@|$host|g" \
         "$t/$f" > "$home/service/$name/$f" || die "unable to write service/$name/$f"
     chmod 755 "$home/service/$name/$f"
   done

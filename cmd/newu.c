@@ -46,7 +46,8 @@ int main(int argc, char **argv)
     int r;
     assign.s[end] = 0;
     lineno++;
-    r = users_parse_line(assign.s + i, &key, &val);
+    errno = EINVAL;   /* a NUL inside a line is malformed too */
+    r = memchr(assign.s + i, 0, end - i) ? -1 : users_parse_line(assign.s + i, &key, &val);
     if (r < 0) {
       cdbx_make_abort(&m);
       snprintf(lineno_s, sizeof lineno_s, "%lu", lineno);
