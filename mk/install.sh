@@ -43,7 +43,7 @@ for t in run/*/; do
   for f in run log/run; do
     [ -f "$t/$f" ] || continue
     sed -e "s|@HOME@|$prefix|g" -e "s|@BIN@|$prefix/bin|g" -e "s|@SMTP_PORT@|25|g" \
-        -e "s|@POP3_PORT@|110|g" -e "s|@QMTP_PORT@|209|g" -e "s|@HOST@|$host|g" \
+        -e "s|@POP3_PORT@|110|g" -e "s|@QMTP_PORT@|209|g" -e "s|@QMQP_PORT@|628|g" -e "s|@HOST@|$host|g" \
         "$t/$f" > "$root/service/$name/$f"
     chmod 755 "$root/service/$name/$f"
   done

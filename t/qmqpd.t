@@ -1,0 +1,168 @@
+#!/bin/bash
+# qmqpd: one QMQP package per connection (over tcpserver and on stdin),
+# one K/Z/D response, and what lands in the queue; bad input.
+. "$(dirname "$0")/lib.sh"
+inst_new
+Q=$INST/queue
+
+# a small QMQP client: "pkg" builds a package, "send" talks to a server,
+# "parse" prints the responses in a byte stream one per line
+cat > "$T/qmqp.py" <<'EOF'
+import codecs, socket, sys
+def ns(b): return str(len(b)).encode() + b':' + b + b','
+def arg(a): return codecs.escape_decode(a.encode())[0]     # "\x00" in an argument is NUL
+def pkg(args):
+    msg = sys.stdin.buffer.read()
+    sys.stdout.buffer.write(ns(ns(msg) + b''.join(ns(arg(a)) for a in args)))
+def parse(data):
+    out = []
+    while data:
+        c = data.find(b':')
+        if c < 0 or not data[:c].isdigit(): out.append('JUNK ' + repr(data)); break
+        n = int(data[:c]); body = data[c + 1:c + 1 + n]
+        if len(body) < n or data[c + 1 + n:c + 2 + n] != b',': out.append('PARTIAL ' + repr(data)); break
+        out.append(body.decode('latin-1')); data = data[c + 2 + n:]
+    return out
+def send(args):
+    s = socket.create_connection(('127.0.0.1', int(args[0])), timeout=20)
+    s.sendall(sys.stdin.buffer.read())
+    if len(args) < 2: s.shutdown(socket.SHUT_WR)      # "hold": keep our side open
+    data = b''
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b: break
+            data += b
+    except socket.timeout:
+        print('TIMEOUT')
+    for r in parse(data): print(r)
+    print('CLOSED')
+cmd, args = sys.argv[1], sys.argv[2:]
+if cmd == 'pkg': pkg(args)
+elif cmd == 'send': send(args)
+else:
+    for r in parse(sys.stdin.buffer.read()): print(r)
+EOF
+qmqp() { $PY "$T/qmqp.py" "$@"; }
+
+LOG=$T/qmqpd.log
+PORT=$(free_port)
+tcpserver -v -R -H -l localhost 127.0.0.1 "$PORT" "$BIN/qmqpd" 2>>"$LOG" &
+kill_on_exit $!
+wait_for 5 grep -q 'status: 0' "$LOG" || { echo "Bail out! tcpserver did not start"; exit 1; }
+
+direct() { TCPREMOTEIP=127.0.0.1 "$BIN/qmqpd" <"$T/in" >"$T/out" 2>"$T/err"; RC=$?; }
+direct_env() { TCPREMOTEIP=127.0.0.1 env "$@" "$BIN/qmqpd" <"$T/in" >"$T/out" 2>"$T/err"; RC=$?; }
+responses() { qmqp parse <"$T/out" | tr '\n' '|'; }
+ids() { ls "$Q/mess" | grep -v '\.env$'; }
+nmsg() { ids | wc -l | tr -d ' '; }
+clearq() { rm -f "$Q"/mess/* "$Q"/tmp/*; }
+queue_clean() { [ -z "$(ls -A "$Q/mess" "$Q/tmp" | grep -v :)" ]; }
+envof() { od -An -c "$Q/mess/$1.env" | tr -d ' \n'; }
+
+# ---- one message; no relay check; the server answers once and hangs up ----
+printf 'Subject: one\n\nbody line\n' >"$T/msg"
+r=$(qmqp pkg a@example.org test@localhost x@evil.example <"$T/msg" | qmqp send "$PORT" hold)
+like "$r" '^Kok [0-9]+ qp [0-9]+' "a good package is accepted (K)"
+like "$r" $'\nCLOSED$' "one response, then the server closes the connection"
+is "$(nmsg)" 1 "one message in queue/mess"
+id=$(ids)
+like "$(sed -n 2,3p "$Q/mess/$id" | tr '\n\t' '  ')" '^Received: from unknown \(\[127\.0\.0\.1\]\)  by localhost \(quail qmqpd\) with QMQP; ' "Received line names the client and QMQP"
+is "$(tail -n +4 "$Q/mess/$id")" "$(cat "$T/msg")" "message stored unchanged below the Received lines"
+is "$(envof "$id")" 'Fa@example.org\0Ttest@localhost\0Tx@evil.example\0\0' "envelope as sent: no rcpthosts check in QMQP"
+like "$(cat "$LOG")" "qmqpd: pid [0-9]+ from 127\.0\.0\.1: accepted from=<a@example\.org> to=<test@localhost> to=<x@evil\.example> size=$(wc -c <"$T/msg" | tr -d ' ') qp=[0-9]+" "log line in smtpd's format"
+
+# ---- the null sender; a message on one 6.7 MB line ----
+clearq
+head -c 5000000 /dev/urandom | base64 -w 0 >"$T/big"
+r=$(qmqp pkg '' test@localhost <"$T/big" | qmqp send "$PORT")
+like "$r" '^Kok ' "null sender, 6.7 MB line: accepted"
+cmp -s <(tail -n +4 "$Q/mess/$(ids)") "$T/big"
+is "$?" 0 "6.7 MB line stored byte for byte"
+is "$(envof "$(ids)")" 'F\0Ttest@localhost\0\0' "null sender stored"
+
+# ---- the queue program's verdict ----
+clearq
+printf 'x\n' | qmqp pkg s@example.org test@localhost >"$T/in"
+printf '#!/bin/sh\ncat >/dev/null; exit 71\n' >"$T/qq71"; printf '#!/bin/sh\ncat >/dev/null; exit 31\n' >"$T/qq31"
+chmod +x "$T/qq71" "$T/qq31"
+direct_env QMAILQUEUE="$T/qq71"
+is "$RC:$(responses)" '0:Zmail server temporarily refuses the message (#4.3.0)|' "queue program exit 71: Z"
+direct_env QMAILQUEUE="$T/qq31"
+is "$RC:$(responses)" '0:Dmail server permanently refuses the message (#5.3.0)|' "queue program exit 31: D"
+like "$(cat "$T/err")" 'rejected from=<s@example\.org> to=<test@localhost> size=2 reason=mail server permanently' "refusal logged"
+ok "refused by the queue program: nothing queued" queue_clean
+
+# ---- addresses we cannot pass on; no recipients ----
+answer() { # NAME EXPECTED-REGEX PKG-ARGS...
+  local name=$1 want=$2; shift 2
+  clearq
+  printf 'x\n' | qmqp pkg "$@" >"$T/in"
+  direct
+  like "$RC:$(responses)" "$want" "$name"
+  ok "$name: nothing queued" queue_clean
+}
+answer "NUL in the sender" "^0:Dsorry, I can't accept addresses like that \(#5\.1\.3\)\|$" 'a\x00b@example.org' test@localhost
+answer "LF in a recipient" "^0:Dsorry, I can't accept addresses like that" s@example.org 'te\nst@localhost'
+answer "1200-byte recipient" "^0:Dsorry, I can't accept addresses like that" s@example.org test@localhost "$(head -c 1200 /dev/zero | tr '\0' r)@localhost"
+answer "no recipients" '^0:Dsorry, the message has no recipients \(#5\.5\.1\)\|$' s@example.org
+
+# ---- malformed packages: hang up, answer nothing, queue nothing ----
+bad() { # NAME INPUT(printf format) [REGEX for the log]
+  clearq
+  printf "$2" >"$T/in"
+  direct
+  is "$RC:$(cat "$T/out")" "100:" "$1: exit 100, no response"
+  ok "$1: nothing queued, nothing left in tmp/" queue_clean
+  [ -z "${3:-}" ] || like "$(cat "$T/err")" "$3" "$1: logged"
+}
+bad "no colon" 'abc' 'malformed netstring'
+bad "empty package" '0:,'
+bad "length of 23 digits" '99999999999999999999999:x' 'netstring too long'
+bad "no comma after the message" '25:4:abcd;3:a@b,9:x@example,,'
+bad "message longer than the package" '10:40:abcdefgh,,'
+bad "no comma after the package" '25:4:abcd,3:a@b,9:x@example,;'
+bad "closed inside the package" '25:4:abcd,3:a@b,9:x@ex' 'closed the connection inside the package'
+clearq
+printf '4294967296:1000:Subject: big\n' >"$T/in"
+RC=$(ulimit -v 65536 && TCPREMOTEIP=127.0.0.1 "$BIN/qmqpd" <"$T/in" 2>"$T/err" >"$T/out"; echo $?)
+is "$RC" 100 "4 GB length under a 64 MB limit: exit 100 when the client leaves (nothing allocated)"
+like "$(cat "$T/err")" 'closed the connection inside the package' "4 GB length: streamed, not allocated"
+ok "4 GB length: nothing queued" queue_clean
+
+# ---- a connection that sends nothing ----
+: >"$T/in"
+direct
+is "$RC:$(cat "$T/out")" "0:" "empty connection: exit 0, nothing said"
+
+# ---- a client that stalls: control/timeoutsmtpd ----
+clearq
+echo 1 >"$INST/control/timeoutsmtpd"
+r=$(printf '50:20:Subject: slow' | qmqp send "$PORT" hold)
+is "$r" "CLOSED" "stalled client: connection closed without a response"
+ok "stalled client: nothing queued" queue_clean
+wait_for 5 grep -q 'unable to read from the client: Connection timed out' "$LOG"
+ok "stalled client: time-out logged" grep -q 'unable to read from the client: Connection timed out' "$LOG"
+rm -f "$INST/control/timeoutsmtpd"
+
+# ---- the service's run script, as mkinstance fills it in ----
+SP=$(free_port)
+QMQP_PORT=$SP "$BIN/mkinstance" "$T/svc" >/dev/null
+sh "$T/svc/service/qmqpd/run" >"$T/svc.log" 2>&1 &
+kill_on_exit $!
+wait_for 5 grep -q 'status: 0' "$T/svc.log"
+r=$(printf 'x\n' | qmqp pkg s@example.org x@evil.example | qmqp send "$SP")
+like "$r" '^Kok ' "run script: qmqpd on QMQP_PORT"
+is "$(cat "$T/svc/control/tcp.qmqp")" $'127.:allow\n:deny' "run script: default rules allow 127. only"
+is "$(ls "$T/svc/queue/mess" | grep -vc env)" 1 "run script: the message is in that instance's queue"
+
+# ---- unreadable control file; usage ----
+mkdir "$INST/control/timeoutsmtpd"
+printf 'x\n' | qmqp pkg s@example.org test@localhost >"$T/in"
+direct
+is "$RC:$(cat "$T/out")" "111:" "unreadable control/timeoutsmtpd: exit 111, no response"
+like "$(cat "$T/err")" 'unable to read control/timeoutsmtpd' "unreadable control file named"
+rmdir "$INST/control/timeoutsmtpd"
+"$BIN/qmqpd" extra </dev/null >/dev/null 2>"$T/err"
+is "$?" 100 "an argument: usage, exit 100"
+done_testing

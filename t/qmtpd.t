@@ -1,0 +1,247 @@
+#!/bin/bash
+# qmtpd: QMTP packages in (over tcpserver and on stdin), K/Z/D responses
+# out, and what lands in the queue; relay control, limits, bad input.
+. "$(dirname "$0")/lib.sh"
+inst_new
+Q=$INST/queue
+
+# a small QMTP client: "pkg" builds a package, "send" talks to a server,
+# "parse" prints the responses in a byte stream one per line
+cat > "$T/qmtp.py" <<'EOF'
+import codecs, socket, sys
+def ns(b): return str(len(b)).encode() + b':' + b + b','
+def arg(a): return codecs.escape_decode(a.encode())[0]     # "\x00" in an argument is NUL
+def pkg(args):
+    enc = b'\n'
+    if args[0] == '--crlf': enc = b'\r'; args = args[1:]
+    elif args[0] == '--enc': enc = arg(args[1]); args = args[2:]
+    msg = sys.stdin.buffer.read()
+    if enc == b'\r': msg = msg.replace(b'\n', b'\r\n')
+    sys.stdout.buffer.write(ns(enc + msg) + ns(arg(args[0])) + ns(b''.join(ns(arg(r)) for r in args[1:])))
+def parse(data):
+    out = []
+    while data:
+        c = data.find(b':')
+        if c < 0 or not data[:c].isdigit(): out.append('JUNK ' + repr(data)); break
+        n = int(data[:c]); body = data[c + 1:c + 1 + n]
+        if len(body) < n or data[c + 1 + n:c + 2 + n] != b',': out.append('PARTIAL ' + repr(data)); break
+        out.append(body.decode('latin-1')); data = data[c + 2 + n:]
+    return out
+def send(args):
+    s = socket.create_connection(('127.0.0.1', int(args[0])), timeout=20)
+    s.sendall(sys.stdin.buffer.read())
+    if len(args) < 2: s.shutdown(socket.SHUT_WR)      # "hold": keep our side open
+    data = b''
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b: break
+            data += b
+    except socket.timeout:
+        print('TIMEOUT')
+    for r in parse(data): print(r)
+    print('CLOSED')
+cmd, args = sys.argv[1], sys.argv[2:]
+if cmd == 'pkg': pkg(args)
+elif cmd == 'send': send(args)
+else:
+    for r in parse(sys.stdin.buffer.read()): print(r)
+EOF
+qmtp() { $PY "$T/qmtp.py" "$@"; }
+
+# serve LOG [tcpserver options]: qmtpd under tcpserver on 127.0.0.1; sets PORT
+serve() {
+  local log=$1; shift
+  PORT=$(free_port)
+  tcpserver -v -R -H -l localhost "$@" 127.0.0.1 "$PORT" "$BIN/qmtpd" 2>>"$log" &
+  kill_on_exit $!
+  wait_for 5 grep -q 'status: 0' "$log" || { echo "Bail out! tcpserver did not start"; exit 1; }
+}
+# direct: qmtpd on the package in $T/in; output in $T/out, log in $T/err, exit code in RC
+direct() { TCPREMOTEIP=127.0.0.1 "$@" "$BIN/qmtpd" <"$T/in" >"$T/out" 2>"$T/err"; RC=$?; }
+direct_env() { TCPREMOTEIP=127.0.0.1 env "$@" "$BIN/qmtpd" <"$T/in" >"$T/out" 2>"$T/err"; RC=$?; }
+responses() { qmtp parse <"$T/out" | tr '\n' '|'; }
+ids() { ls "$Q/mess" | grep -v '\.env$'; }
+nmsg() { ids | wc -l | tr -d ' '; }
+clearq() { rm -f "$Q"/mess/* "$Q"/tmp/*; }
+queue_clean() { [ -z "$(ls -A "$Q/mess" "$Q/tmp" | grep -v :)" ]; }
+envof() { od -An -c "$Q/mess/$1.env" | tr -d ' \n'; }
+
+serve "$T/qmtpd.log"
+
+# ---- one message, LF encoding ----
+printf 'Subject: one\n\nbody line\n' >"$T/msg"
+r=$(qmtp pkg a@example.org test@localhost <"$T/msg" | qmtp send "$PORT")
+like "$r" '^Kok [0-9]+ qp [0-9]+' "a good package is accepted (K)"
+is "$(nmsg)" 1 "one message in queue/mess"
+id=$(ids)
+like "$(sed -n 2,3p "$Q/mess/$id" | tr '\n\t' '  ')" '^Received: from unknown \(\[127\.0\.0\.1\]\)  by localhost \(quail qmtpd\) with QMTP; ' "Received line names the client and QMTP"
+is "$(tail -n +4 "$Q/mess/$id")" "$(cat "$T/msg")" "message stored unchanged below the Received lines"
+is "$(envof "$id")" 'Fa@example.org\0Ttest@localhost\0\0' "envelope stored as sent"
+like "$(cat "$T/qmtpd.log")" "qmtpd: pid [0-9]+ from 127\.0\.0\.1: accepted from=<a@example\.org> to=<test@localhost> size=$(wc -c <"$T/msg" | tr -d ' ') qp=[0-9]+" "log line in smtpd's format"
+
+# ---- CRLF encoding: CR LF becomes LF, a lone CR stays ----
+clearq
+r=$(printf 'Subject: two\n\na\rb\n' | qmtp pkg --crlf a@example.org test@localhost | qmtp send "$PORT")
+like "$r" '^Kok ' "CRLF-encoded package accepted"
+id=$(ids)
+is "$(tail -n +4 "$Q/mess/$id" | od -An -c | tr -d ' \n')" 'Subject:two\n\na\rb\n' "CRLF stored as LF, lone CR kept"
+
+# ---- two packages on one connection; responses per recipient, in order ----
+clearq
+r=$( { printf 'Subject: 3\n\nx\n' | qmtp pkg s@example.org test@localhost x@evil.example Postmaster
+       printf 'Subject: 4\n\ny\n' | qmtp pkg s@example.org test@LOCALHOST; } | qmtp send "$PORT")
+like "$(echo "$r" | cut -c1 | tr -d '\n')" '^KDKKC$' "one response per recipient, in order, both packages"
+like "$(echo "$r" | sed -n 2p)" "domain isn't in my list of allowed rcpthosts \(#5\.7\.1\)" "relay attempt refused with 5.7.1"
+is "$(nmsg)" 2 "two messages queued on one connection"
+is "$(envof "$(grep -l 'Subject: 3' "$Q"/mess/* | xargs -n1 basename)")" 'Fs@example.org\0Ttest@localhost\0TPostmaster@localhost\0\0' \
+  "refused recipient left out; bare postmaster qualified"
+like "$(cat "$T/qmtpd.log")" 'refused rcpt=<x@evil\.example> reason=sorry, that domain' "refused recipient logged"
+
+# ---- every recipient foreign: nothing queued ----
+clearq
+r=$(printf 'x\n' | qmtp pkg s@example.org a@evil.example | qmtp send "$PORT")
+like "$r" '^Dsorry, that domain' "relay-only package: D"
+ok "relay-only package: nothing queued, nothing left in tmp/" queue_clean
+
+# ---- morercpthosts.cdb: the domain and its ".parent" entries ----
+clearq
+printf 'more.example x\n.wild.example x\n' | cdb -c -m "$INST/control/morercpthosts.cdb"
+r=$(printf 'x\n' | qmtp pkg s@example.org a@more.example b@x.wild.example c@wild.example d@MORE.Example | qmtp send "$PORT")
+is "$(echo "$r" | cut -c1 | tr -d '\n')" 'KKDKC' "morercpthosts.cdb: domain, subdomain of a .entry, not the bare parent, any case"
+is "$(envof "$(ids)")" 'Fs@example.org\0Ta@more.example\0Tb@x.wild.example\0Td@MORE.Example\0\0' "morercpthosts.cdb: accepted recipients queued"
+rm -f "$INST/control/morercpthosts.cdb"
+
+# ---- RELAYCLIENT from tcprules ----
+clearq
+printf '127.0.0.1:allow,RELAYCLIENT=""\n' | tcprules "$T/relay.cdb" "$T/relay.tmp"
+serve "$T/relay.log" -x "$T/relay.cdb"
+r=$(printf 'x\n' | qmtp pkg s@example.org x@evil.example | qmtp send "$PORT")
+like "$r" '^Kok ' "RELAYCLIENT set by tcprules: relaying allowed"
+is "$(envof "$(ids)")" 'Fs@example.org\0Tx@evil.example\0\0' "relayed recipient queued"
+
+# ---- databytes: refused after the whole package, the session goes on ----
+clearq
+echo 100 >"$INST/control/databytes"
+{ head -c 300 /dev/zero | tr '\0' a | qmtp pkg s@example.org test@localhost
+  printf 'small\n' | qmtp pkg s@example.org test@localhost; } >"$T/in"
+direct
+like "$(responses)" '^Dsorry, that message size exceeds my databytes limit \(#5\.3\.4\)\|Kok ' "databytes: big refused (5.3.4), the next one accepted"
+is "$(nmsg)" 1 "databytes: only the small message queued"
+rm -f "$INST/control/databytes"
+clearq
+direct_env DATABYTES=3
+like "$(responses)" '^Dsorry, that message size' "DATABYTES overrides control/databytes"
+ok "DATABYTES: nothing queued" queue_clean
+
+# ---- rcpthosts missing or unreadable ----
+clearq
+printf 'x\n' | qmtp pkg s@example.org test@localhost >"$T/in"
+mv "$INST/control/rcpthosts" "$T/rcpthosts"
+direct
+like "$(responses)" '^Ztemporary configuration problem: control/rcpthosts is missing' "missing rcpthosts: temporary refusal (Z)"
+mkdir "$INST/control/rcpthosts"
+direct
+is "$RC:$(cat "$T/out")" "111:" "unreadable rcpthosts: exit 111, no response"
+like "$(cat "$T/err")" 'unable to read control/rcpthosts' "unreadable rcpthosts: named in the log"
+rmdir "$INST/control/rcpthosts"; mv "$T/rcpthosts" "$INST/control/rcpthosts"
+
+# ---- the queue program's verdict ----
+printf '#!/bin/sh\ncat >/dev/null; exit 71\n' >"$T/qq71"; printf '#!/bin/sh\ncat >/dev/null; exit 31\n' >"$T/qq31"
+chmod +x "$T/qq71" "$T/qq31"
+direct_env QMAILQUEUE="$T/qq71"
+like "$(responses)" '^Zmail server temporarily refuses the message \(#4\.3\.0\)\|$' "queue program exit 71: Z"
+direct_env QMAILQUEUE="$T/qq31"
+like "$(responses)" '^Dmail server permanently refuses the message \(#5\.3\.0\)\|$' "queue program exit 31: D"
+direct_env QMAILQUEUE="$T/no-such-program"
+like "$(responses)" '^Z' "queue program missing: Z"
+ok "refused by the queue program: nothing queued" queue_clean
+like "$(cat "$T/err")" 'rejected from=<s@example\.org> to=<test@localhost> size=2 reason=' "queue refusal logged"
+
+# ---- malformed input: hang up, answer nothing, queue nothing ----
+bad() { # NAME INPUT(printf format) [REGEX for the log]
+  clearq
+  printf "$2" >"$T/in"
+  direct
+  is "$RC:$(cat "$T/out")" "100:" "$1: exit 100, no response"
+  ok "$1: nothing queued, nothing left in tmp/" queue_clean
+  [ -z "${3:-}" ] || like "$(cat "$T/err")" "$3" "$1: logged"
+}
+bad "no colon" '12x\nabc'
+bad "leading zero" '05:\nabc,1:a,4:0:,,' 'malformed netstring'
+bad "length of 23 digits" '99999999999999999999999:\nabc' 'netstring too long'
+bad "no comma after the message" '4:\nabc;3:a@b,20:16:test@localhost,,'
+bad "empty message netstring" '0:,3:a@b,20:16:test@localhost,,'
+bad "recipient longer than the list" '4:\nabc,3:a@b,5:9:abcdefghi,,'
+bad "no comma after the recipients" '4:\nabc,3:a@b,20:16:test@localhost,;'
+bad "closed inside the message" '100:\nSubject: x\n' 'closed the connection inside a package'
+bad "closed inside the recipients" '4:\nabc,3:a@b,20:16:test@loc'
+# a 4 GB length allocates nothing: under a 64 MB address-space limit qmtpd
+# reads until the client leaves, as it would for a real message
+clearq
+printf '4294967296:\nSubject: big\n' >"$T/in"
+RC=$(cd "$T" && ulimit -v 65536 && TCPREMOTEIP=127.0.0.1 "$BIN/qmtpd" <"$T/in" 2>"$T/err" >"$T/out"; echo $?)
+is "$RC" 100 "4 GB length under a 64 MB limit: exit 100 when the client leaves (nothing allocated)"
+like "$(cat "$T/err")" 'closed the connection inside a package' "4 GB length: streamed, not allocated"
+ok "4 GB length: nothing queued" queue_clean
+
+# ---- bad content in a well-formed package: answered, session goes on ----
+clearq
+{ printf 'x\n' | qmtp pkg --enc X s@example.org test@localhost
+  printf 'x\n' | qmtp pkg 'a\x00b@example.org' test@localhost
+  printf 'x\n' | qmtp pkg "$(head -c 2000 /dev/zero | tr '\0' s)@example.org" test@localhost
+  printf 'x\n' | qmtp pkg s@example.org "$(head -c 1200 /dev/zero | tr '\0' r)@localhost" joe test@localhost
+} >"$T/in"
+direct
+is "$RC" 0 "bad content: session ends normally (exit 0)"
+r=$(responses)
+like "$r" '^Dsorry, the message encoding must be LF or CRLF \(#5\.6\.0\)\|' "unknown encoding byte: D 5.6.0"
+like "$r" '^[^|]*\|Dunacceptable sender \(#5\.1\.7\)\|Dunacceptable sender \(#5\.1\.7\)\|' "NUL in sender, 2000-byte sender: D 5.1.7"
+like "$r" "\|Dsorry, I can't handle that recipient \(#5\.1\.3\)\|Dsorry, the recipient address needs a domain \(#5\.1\.3\)\|Kok [^|]*\|$" "1200-byte recipient and bare name refused, the good one accepted"
+is "$(envof "$(ids)")" 'Fs@example.org\0Ttest@localhost\0\0' "only the good recipient queued"
+
+# ---- no recipients: no response, nothing queued ----
+clearq
+printf '2:\nx,3:a@b,0:,' >"$T/in"
+direct
+is "$RC:$(cat "$T/out")" "0:" "package without recipients: no response"
+ok "package without recipients: nothing queued" queue_clean
+
+# ---- a connection that sends nothing ----
+: >"$T/in"
+direct
+is "$RC:$(cat "$T/out")" "0:" "empty connection: exit 0, nothing said"
+
+# ---- big message, one huge line, through tcpserver ----
+clearq
+head -c 5000000 /dev/urandom | base64 -w 0 >"$T/big"
+r=$(qmtp pkg s@example.org test@localhost <"$T/big" | qmtp send "$PORT")
+like "$r" '^Kok ' "6.7 MB message on one line accepted"
+cmp -s <(tail -n +4 "$Q/mess/$(ids)") "$T/big"
+is "$?" 0 "6.7 MB line stored byte for byte"
+
+# ---- a client that stalls: control/timeoutsmtpd ----
+clearq
+echo 1 >"$INST/control/timeoutsmtpd"
+r=$(printf '50:\nSubject: slow' | qmtp send "$PORT" hold)
+is "$r" "CLOSED" "stalled client: connection closed without a response"
+ok "stalled client: nothing queued" queue_clean
+wait_for 5 grep -q 'unable to read from the client: Connection timed out' "$T/relay.log"
+ok "stalled client: time-out logged" grep -q 'unable to read from the client: Connection timed out' "$T/relay.log"
+rm -f "$INST/control/timeoutsmtpd"
+
+# ---- the service's run script, as mkinstance fills it in ----
+SP=$(free_port)
+QMTP_PORT=$SP "$BIN/mkinstance" "$T/svc" >/dev/null
+sh "$T/svc/service/qmtpd/run" >"$T/svc.log" 2>&1 &
+kill_on_exit $!
+wait_for 5 grep -q 'status: 0' "$T/svc.log"
+r=$(printf 'x\n' | qmtp pkg s@example.org test@localhost x@evil.example | qmtp send "$SP")
+is "$(echo "$r" | cut -c1 | tr -d '\n')" "KKC" "run script: qmtpd on QMTP_PORT; 127. may relay by default"
+ok "run script: control/tcp.qmtp made and compiled" test -s "$T/svc/control/tcp.qmtp.cdb"
+is "$(ls "$T/svc/queue/mess" | grep -vc env)" 1 "run script: the message is in that instance's queue"
+
+# ---- usage ----
+"$BIN/qmtpd" extra </dev/null >/dev/null 2>"$T/err"
+is "$?" 100 "an argument: usage, exit 100"
+done_testing
