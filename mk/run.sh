@@ -1,41 +1,45 @@
 #!/bin/sh
 # run.sh SRC SMTP_PORT POP3_PORT: make var/ once, then run its services
-# under runsvdir in the foreground until Ctrl-C.
+# under runsvdir in the foreground until Ctrl-C. RUN_DIR names another
+# instance directory than SRC/var (the tests use it, with QMTP_PORT and
+# QMQP_PORT).
 set -u
 src=$1 smtp=$2 pop3=$3
 cd "$src" || exit 111
-if [ ! -d var ]; then
-  SMTP_PORT=$smtp POP3_PORT=$pop3 bin/mkinstance var localhost || exit 111
+home=${RUN_DIR:-$src/var}
+if [ ! -d "$home" ]; then
+  SMTP_PORT=$smtp POP3_PORT=$pop3 bin/mkinstance "$home" localhost || exit 111
 fi
-home=$src/var
-services=$(ls var/service)
+services=$(ls "$home/service")
 cat <<EOM
 
 quail is running in $home (Ctrl-C stops it all).
   services: $(echo $services)
-  logs:     var/log/SERVICE/current
+  logs:     $home/log/SERVICE/current
 
 Send a message and read it back:
   export QUAIL_HOME=$home
   printf 'Subject: hello\n\nIt works.\n' | bin/sendmail test@localhost
-  ls var/mail/test/Maildir/new/ && cat var/mail/test/Maildir/new/*
+  ls $home/mail/test/Maildir/new/ && cat $home/mail/test/Maildir/new/*
 EOM
-if [ -d var/service/smtpd ]; then
+if [ -d "$home/service/smtpd" ]; then
   cat <<EOM
 Over SMTP on 127.0.0.1:$smtp:
   swaks --server 127.0.0.1:$smtp --to test@localhost
 EOM
 fi
-if [ -d var/service/pop3d ]; then
-  pass=$(cat var/mail/test/password 2>/dev/null || echo '(see var/mail/test/password)')
+if [ -d "$home/service/pop3d" ]; then
+  pass=$(cat "$home/mail/test/password" 2>/dev/null || echo "(see $home/mail/test/password)")
   cat <<EOM
 Read it over POP3 on 127.0.0.1:$pop3:
   curl -s pop3://127.0.0.1:$pop3/1 -u test:$pass
 EOM
 fi
 echo
-# runsvdir in its own session: Ctrl-C reaches only us, and we stop it cleanly
-setsid runsvdir -P "$home/service" 'log: ...........................................................' &
+# A background job of a non-interactive shell ignores SIGINT, and -P puts
+# each runsv in a group of its own: Ctrl-C reaches only us, and we stop
+# everything cleanly through runsvdir.
+runsvdir -P "$home/service" 'log: ...........................................................' &
 pid=$!
 stop() {
   echo "stopping quail..."
