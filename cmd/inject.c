@@ -12,7 +12,7 @@
  * temporary failure. */
 #include <signal.h>
 #include <stdlib.h>
-#include <string.h>
+#include <unistd.h>
 #include "diag.h"
 #include "exitcode.h"
 #include "home.h"
@@ -44,14 +44,6 @@ static void __attribute__((noreturn)) die_submit(const struct submit *s)
   diag_die(t ? EXIT_TEMP : EXIT_PERM, m.s, (char *)0);
 }
 
-/* the value of the option letter at p: the rest of the word, else the next word */
-static const char *value(int argc, char **argv, int *i, const char *p)
-{
-  if (p[1]) return p + 1;
-  if (++*i >= argc) die_usage();
-  return argv[*i];
-}
-
 static int letter(struct opts *o, char c)
 {
   switch (c) {
@@ -66,28 +58,24 @@ static int letter(struct opts *o, char c)
   return 1;
 }
 
-/* options as getopt reads them ("-nf sender" or "-fsender"); options
- * end at "--" or the first recipient; returns the recipients' index */
+/* options by getopt(3) ("-nf sender" or "-fsender"); options end at
+ * "--" or the first recipient; returns the recipients' index */
 static int options(int argc, char **argv, struct opts *o)
 {
-  int i;
-  for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-    const char *p;
-    if (!strcmp(argv[i], "--")) return i + 1;
-    for (p = argv[i] + 1; *p; p++) {
-      if (*p == 'f') { o->sender = value(argc, argv, &i, p); break; }
-      if (!letter(o, *p)) die_usage();
-    }
+  int c;
+  opterr = 0;
+  while ((c = getopt(argc, argv, "+nNaAhHf:")) != -1) {
+    if (c == 'f') o->sender = optarg;
+    else if (!letter(o, (char)c)) die_usage();
   }
-  return i;
+  return optind;
 }
 
 static const char *queue_prog(const char *home, char *path, size_t size)
 {
-  const char *q = getenv("QMAILQUEUE");
-  if (q && *q) return q;
-  if (home_path(home, "bin/queue-writer", path, size) < 0) die_path();
-  return path;
+  const char *q = home_queue(home, getenv("QMAILQUEUE"), path, size);
+  if (!q) die_path();
+  return q;
 }
 
 int main(int argc, char **argv)

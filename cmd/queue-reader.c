@@ -33,6 +33,7 @@
 #include "diag.h"
 #include "exitcode.h"
 #include "home.h"
+#include "route.h"
 #include "str.h"
 
 #define USAGE     "[ -e ] [ ID ]"
@@ -43,8 +44,8 @@
 #define ME_DEFAULT "localhost"  /* as queue-manager, without control/me */
 
 struct reader {
-  struct str locals, vdoms, envnoathost;
-  struct str addr;              /* scratch: a recipient with its domain */
+  struct route route;           /* local or remote */
+  struct str local, domain;     /* scratch for route_classify */
   struct buf out;
   char space[BUF_SIZE];
   int trouble;                  /* a message could not be read: exit 111 */
@@ -111,49 +112,22 @@ static unsigned long parse_id(const char *s)
 static void load_control(struct reader *r)
 {
   struct str me = STR_ZERO;
+  const char *bad;
   if (control_readline("control/me", &me, ME_DEFAULT) < 0) die_control("me");
-  switch (control_readlines("control/locals", &r->locals)) {
-  case -1: die_control("locals");
-  case 0: if (str_copyb(&r->locals, me.s, me.len + 1) < 0) diag_nomem();
+  if (str_0(&me) < 0) diag_nomem();
+  if (route_load(&r->route, "control", me.s, &bad) < 0) {
+    if (errno == ENOMEM) diag_nomem();
+    die_control(bad);
   }
-  if (control_readlines("control/virtualdomains", &r->vdoms) < 0) die_control("virtualdomains");
-  if (control_readline("control/envnoathost", &r->envnoathost, me.s) < 0) die_control("envnoathost");
   str_free(&me);
 }
 
-/* the prefix of the virtualdomains entry whose key is k[0..n), or 0 */
-static const char *vdom_find(const struct str *vdoms, const char *k, size_t n)
-{
-  size_t pos = 0;
-  const char *line;
-  while ((line = control_next(vdoms, &pos))) {
-    const char *colon = strchr(line, ':');
-    if (colon && (size_t)(colon - line) == n && !strncasecmp(line, k, n)) return colon + 1;
-  }
-  return 0;
-}
-
-/* qmail-send's rule: local when the domain is in locals, or when
- * virtualdomains has, first found, the whole address, the domain, a
- * ".suffix" of the domain, or the empty key, with a non-empty prefix
- * (an empty prefix means "not virtual": remote). */
+/* qmail-send's rule (lib/route.h) */
 static int is_local(struct reader *r, const char *rcpt)
 {
-  const char *a;
-  size_t at, i;
-  if (str_copys(&r->addr, rcpt) < 0) diag_nomem();
-  if (!strchr(rcpt, '@') && (str_catc(&r->addr, '@') < 0 || str_cats(&r->addr, r->envnoathost.s) < 0))
-    diag_nomem();
-  a = r->addr.s;
-  at = (size_t)(strrchr(a, '@') - a);
-  if (control_member(&r->locals, a + at + 1)) return 1;
-  for (i = 0; i <= r->addr.len; i++) {
-    const char *prefix;
-    if (i && i != at + 1 && i != r->addr.len && !(i > at && a[i] == '.')) continue;
-    prefix = vdom_find(&r->vdoms, a + i, r->addr.len - i);
-    if (prefix) return *prefix != 0;
-  }
-  return 0;
+  int got = route_classify(&r->route, rcpt, &r->local, &r->domain);
+  if (got < 0) diag_nomem();
+  return got;
 }
 
 static void put(struct reader *r, const char *s, size_t n)

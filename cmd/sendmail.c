@@ -24,6 +24,8 @@
 
 #define USAGE "[ -t ] [ -i ] [ -f sender ] [ -F name ] [ -bm | -bp | -q ] [ recipient ... ]"
 #define PATH_SIZE 4096
+#define VALUED    "frFboBCNRVXLOhpeA"    /* option letters that take a value */
+#define OPTSTRING "+q::f:r:F:b:o:B:C:N:R:V:X:L:O:h:p:e:A:tiIvmGUnxc"
 #define TRIGGER_TRIES 100       /* 10 ms apart, when the FIFO is full */
 
 enum { MODE_SEND, MODE_LIST, MODE_FLUSH };
@@ -64,14 +66,6 @@ static void __attribute__((noreturn)) die_submit(const struct submit *s)
   diag_die(t ? EXIT_TEMP : EXIT_PERM, m.s, (char *)0);
 }
 
-/* the value of the option letter at p: the rest of the word, else the next word */
-static const char *value(int argc, char **argv, int *i, const char *p)
-{
-  if (p[1]) return p + 1;
-  if (++*i >= argc) die_usage();
-  return argv[*i];
-}
-
 static void mode(struct opts *o, const char *m)
 {
   if (!strcmp(m, "m")) o->mode = MODE_SEND;
@@ -84,14 +78,13 @@ static void mode(struct opts *o, const char *m)
 
 /* a letter that takes a value: -f -r -F -b -o mean something, the rest
  * (-B -C -N -R -V -X -L -O -h -p -e -A) are accepted and ignored */
-static int valued(struct opts *o, char c, const char *v)
+static void valued(struct opts *o, char c, const char *v)
 {
   switch (c) {
-  case 'f': case 'r': o->sender = v; return 1;
-  case 'F': o->name = v; return 1;
-  case 'b': mode(o, v); return 1;
-  case 'o': if (!strcmp(v, "i")) o->dotstop = 0; return 1;
-  default: return strchr("BCNRVXLOhpeA", c) != 0;
+  case 'f': case 'r': o->sender = v; break;
+  case 'F': o->name = v; break;
+  case 'b': mode(o, v); break;
+  case 'o': if (!strcmp(v, "i")) o->dotstop = 0; break;
   }
 }
 
@@ -105,24 +98,18 @@ static int flag(struct opts *o, char c)
   return 1;
 }
 
-/* options as getopt reads them, clustered or not; options end at "--"
- * or the first recipient; returns the recipients' index */
+/* options by getopt(3), clustered or not; options end at "--" or the
+ * first recipient; returns the recipients' index */
 static int options(int argc, char **argv, struct opts *o)
 {
-  int i;
-  for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-    const char *p;
-    if (!strcmp(argv[i], "--")) return i + 1;
-    for (p = argv[i] + 1; *p; p++) {
-      if (*p == 'q') { o->mode = MODE_FLUSH; break; }   /* -q, -qR..., -q1h alike */
-      if (strchr("frFboBCNRVXLOhpeA", *p)) {
-        if (!valued(o, *p, value(argc, argv, &i, p))) die_usage();
-        break;
-      }
-      if (!flag(o, *p)) die_usage();
-    }
+  int c;
+  opterr = 0;
+  while ((c = getopt(argc, argv, OPTSTRING)) != -1) {
+    if (c == 'q') o->mode = MODE_FLUSH;   /* -q, -qR..., -q1h alike */
+    else if (c != '?' && strchr(VALUED, c)) valued(o, (char)c, optarg);
+    else if (!flag(o, (char)c)) die_usage();
   }
-  return i;
+  return optind;
 }
 
 /* -bp and mailq: queue-reader, with argv as its arguments after argv[0] */
@@ -160,10 +147,9 @@ static const char *invoked_as(const char *argv0)
 
 static const char *queue_prog(const char *home, char *path, size_t size)
 {
-  const char *q = getenv("QMAILQUEUE");
-  if (q && *q) return q;
-  if (home_path(home, "bin/queue-writer", path, size) < 0) die_path("bin/queue-writer");
-  return path;
+  const char *q = home_queue(home, getenv("QMAILQUEUE"), path, size);
+  if (!q) die_path("bin/queue-writer");
+  return q;
 }
 
 static void submit(const char *home, const struct opts *o, int argc, char **argv)

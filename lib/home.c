@@ -16,3 +16,9 @@ int home_path(const char *home, const char *rel, char *out, unsigned size)
   if (n < 0 || (unsigned)n >= size) { errno = ENAMETOOLONG; return -1; }
   return 0;
 }
+
+const char *home_queue(const char *home, const char *qmailqueue, char *out, unsigned size)
+{
+  if (qmailqueue && *qmailqueue) return qmailqueue;
+  return home_path(home, "bin/queue-writer", out, size) < 0 ? 0 : out;
+}

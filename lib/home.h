@@ -12,5 +12,9 @@
 const char *home_dir(const char *env);
 /* "HOME/rel" into out[size]; -1 with ENAMETOOLONG when it does not fit */
 int home_path(const char *home, const char *rel, char *out, unsigned size);
+/* the queue program: qmailqueue (QMAILQUEUE's value, may be 0) when it
+ * is set and not empty, else "HOME/bin/queue-writer" in out[size]; 0
+ * with ENAMETOOLONG when that does not fit */
+const char *home_queue(const char *home, const char *qmailqueue, char *out, unsigned size);
 
 #endif

@@ -3,35 +3,12 @@
 # the envelope, and every way it refuses.
 . "$(dirname "$0")/lib.sh"
 inst_new mail.example.com
-Q=$INST/queue
+. "$(dirname "$0")/submit-lib.sh"
 C=$INST/control
 printf 'plus.example.org\n' > "$C/plusdomain"
 printf 'id.example.net\n' > "$C/idhost"
-unset QMAILHOST MAILHOST QMAILUSER MAILUSER QMAILNAME MAILNAME NAME QMAILSUSER QMAILSHOST \
-  QMAILINJECT QMAILQUEUE QMAILDEFAULTDOMAIN QMAILDEFAULTHOST QMAILPLUSDOMAIN QMAILIDHOST
 export USER=alice LOGNAME=alice-login
-
-msgs() { ls "$Q/mess" | grep -v '\.env$'; }
-clearq() { rm -f "$Q"/mess/*; }
-qenv() { tr '\0' '|' < "$Q/mess/$1.env"; }
 qhead() { sed -n '2,/^$/p' "$Q/mess/$1" | sed '$d'; }   # without Received and the blank line
-
-# QMAILQUEUE stand-in that keeps the message and the envelope in $CAP
-CAP=$T/cap
-mkdir -p "$CAP"
-export CAP
-cat > "$T/qcap" <<'EOF'
-#!/bin/sh
-cat > "$CAP/msg" || exit 54
-cat <&1 > "$CAP/env" || exit 54
-exit 0
-EOF
-printf '#!/bin/sh\nexit 53\n' > "$T/q53"
-printf '#!/bin/sh\nexit 31\n' > "$T/q31"
-chmod 755 "$T/qcap" "$T/q53" "$T/q31"
-cap() { rm -f "$CAP/msg" "$CAP/env"; QMAILQUEUE=$T/qcap "$@"; }
-capenv() { tr '\0' '|' < "$CAP/env"; }
-caphead() { sed -n '1,/^$/p' "$CAP/msg"; }
 
 # --- a plain message through the real queue-writer
 clearq

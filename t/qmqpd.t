@@ -3,62 +3,10 @@
 # one K/Z/D response, and what lands in the queue; bad input.
 . "$(dirname "$0")/lib.sh"
 inst_new
-Q=$INST/queue
-
-# a small QMQP client: "pkg" builds a package, "send" talks to a server,
-# "parse" prints the responses in a byte stream one per line
-cat > "$T/qmqp.py" <<'EOF'
-import codecs, socket, sys
-def ns(b): return str(len(b)).encode() + b':' + b + b','
-def arg(a): return codecs.escape_decode(a.encode())[0]     # "\x00" in an argument is NUL
-def pkg(args):
-    msg = sys.stdin.buffer.read()
-    sys.stdout.buffer.write(ns(ns(msg) + b''.join(ns(arg(a)) for a in args)))
-def parse(data):
-    out = []
-    while data:
-        c = data.find(b':')
-        if c < 0 or not data[:c].isdigit(): out.append('JUNK ' + repr(data)); break
-        n = int(data[:c]); body = data[c + 1:c + 1 + n]
-        if len(body) < n or data[c + 1 + n:c + 2 + n] != b',': out.append('PARTIAL ' + repr(data)); break
-        out.append(body.decode('latin-1')); data = data[c + 2 + n:]
-    return out
-def send(args):
-    s = socket.create_connection(('127.0.0.1', int(args[0])), timeout=20)
-    s.sendall(sys.stdin.buffer.read())
-    if len(args) < 2: s.shutdown(socket.SHUT_WR)      # "hold": keep our side open
-    data = b''
-    try:
-        while True:
-            b = s.recv(65536)
-            if not b: break
-            data += b
-    except socket.timeout:
-        print('TIMEOUT')
-    for r in parse(data): print(r)
-    print('CLOSED')
-cmd, args = sys.argv[1], sys.argv[2:]
-if cmd == 'pkg': pkg(args)
-elif cmd == 'send': send(args)
-else:
-    for r in parse(sys.stdin.buffer.read()): print(r)
-EOF
-qmqp() { $PY "$T/qmqp.py" "$@"; }
-
+. "$(dirname "$0")/qmtp-lib.sh"
+QM=qmqpd
 LOG=$T/qmqpd.log
-PORT=$(free_port)
-tcpserver -v -R -H -l localhost 127.0.0.1 "$PORT" "$BIN/qmqpd" 2>>"$LOG" &
-kill_on_exit $!
-wait_for 5 grep -q 'status: 0' "$LOG" || { echo "Bail out! tcpserver did not start"; exit 1; }
-
-direct() { TCPREMOTEIP=127.0.0.1 "$BIN/qmqpd" <"$T/in" >"$T/out" 2>"$T/err"; RC=$?; }
-direct_env() { TCPREMOTEIP=127.0.0.1 env "$@" "$BIN/qmqpd" <"$T/in" >"$T/out" 2>"$T/err"; RC=$?; }
-responses() { qmqp parse <"$T/out" | tr '\n' '|'; }
-ids() { ls "$Q/mess" | grep -v '\.env$'; }
-nmsg() { ids | wc -l | tr -d ' '; }
-clearq() { rm -f "$Q"/mess/* "$Q"/tmp/*; }
-queue_clean() { [ -z "$(ls -A "$Q/mess" "$Q/tmp" | grep -v :)" ]; }
-envof() { od -An -c "$Q/mess/$1.env" | tr -d ' \n'; }
+serve "$LOG"
 
 # ---- one message; no relay check; the server answers once and hangs up ----
 printf 'Subject: one\n\nbody line\n' >"$T/msg"
@@ -84,8 +32,6 @@ is "$(envof "$(ids)")" 'F\0Ttest@localhost\0\0' "null sender stored"
 # ---- the queue program's verdict ----
 clearq
 printf 'x\n' | qmqp pkg s@example.org test@localhost >"$T/in"
-printf '#!/bin/sh\ncat >/dev/null; exit 71\n' >"$T/qq71"; printf '#!/bin/sh\ncat >/dev/null; exit 31\n' >"$T/qq31"
-chmod +x "$T/qq71" "$T/qq31"
 direct_env QMAILQUEUE="$T/qq71"
 is "$RC:$(responses)" '0:Zmail server temporarily refuses the message (#4.3.0)|' "queue program exit 71: Z"
 direct_env QMAILQUEUE="$T/qq31"
@@ -108,14 +54,6 @@ answer "1200-byte recipient" "^0:Dsorry, I can't accept addresses like that" s@e
 answer "no recipients" '^0:Dsorry, the message has no recipients \(#5\.5\.1\)\|$' s@example.org
 
 # ---- malformed packages: hang up, answer nothing, queue nothing ----
-bad() { # NAME INPUT(printf format) [REGEX for the log]
-  clearq
-  printf "$2" >"$T/in"
-  direct
-  is "$RC:$(cat "$T/out")" "100:" "$1: exit 100, no response"
-  ok "$1: nothing queued, nothing left in tmp/" queue_clean
-  [ -z "${3:-}" ] || like "$(cat "$T/err")" "$3" "$1: logged"
-}
 bad "no colon" 'abc' 'malformed netstring'
 bad "empty package" '0:,'
 bad "length of 23 digits" '99999999999999999999999:x' 'netstring too long'
@@ -136,21 +74,10 @@ direct
 is "$RC:$(cat "$T/out")" "0:" "empty connection: exit 0, nothing said"
 
 # ---- a client that stalls: control/timeoutsmtpd ----
-clearq
-echo 1 >"$INST/control/timeoutsmtpd"
-r=$(printf '50:20:Subject: slow' | qmqp send "$PORT" hold)
-is "$r" "CLOSED" "stalled client: connection closed without a response"
-ok "stalled client: nothing queued" queue_clean
-wait_for 5 grep -q 'unable to read from the client: Connection timed out' "$LOG"
-ok "stalled client: time-out logged" grep -q 'unable to read from the client: Connection timed out' "$LOG"
-rm -f "$INST/control/timeoutsmtpd"
+stalled '50:20:Subject: slow' "$LOG"
 
 # ---- the service's run script, as mkinstance fills it in ----
-SP=$(free_port)
-QMQP_PORT=$SP "$BIN/mkinstance" "$T/svc" >/dev/null
-sh "$T/svc/service/qmqpd/run" >"$T/svc.log" 2>&1 &
-kill_on_exit $!
-wait_for 5 grep -q 'status: 0' "$T/svc.log"
+service_start QMQP_PORT
 r=$(printf 'x\n' | qmqp pkg s@example.org x@evil.example | qmqp send "$SP")
 like "$r" '^Kok ' "run script: qmqpd on QMQP_PORT"
 is "$(cat "$T/svc/control/tcp.qmqp")" $'127.:allow\n:deny' "run script: default rules allow 127. only"

@@ -3,70 +3,8 @@
 # out, and what lands in the queue; relay control, limits, bad input.
 . "$(dirname "$0")/lib.sh"
 inst_new
-Q=$INST/queue
-
-# a small QMTP client: "pkg" builds a package, "send" talks to a server,
-# "parse" prints the responses in a byte stream one per line
-cat > "$T/qmtp.py" <<'EOF'
-import codecs, socket, sys
-def ns(b): return str(len(b)).encode() + b':' + b + b','
-def arg(a): return codecs.escape_decode(a.encode())[0]     # "\x00" in an argument is NUL
-def pkg(args):
-    enc = b'\n'
-    if args[0] == '--crlf': enc = b'\r'; args = args[1:]
-    elif args[0] == '--enc': enc = arg(args[1]); args = args[2:]
-    msg = sys.stdin.buffer.read()
-    if enc == b'\r': msg = msg.replace(b'\n', b'\r\n')
-    sys.stdout.buffer.write(ns(enc + msg) + ns(arg(args[0])) + ns(b''.join(ns(arg(r)) for r in args[1:])))
-def parse(data):
-    out = []
-    while data:
-        c = data.find(b':')
-        if c < 0 or not data[:c].isdigit(): out.append('JUNK ' + repr(data)); break
-        n = int(data[:c]); body = data[c + 1:c + 1 + n]
-        if len(body) < n or data[c + 1 + n:c + 2 + n] != b',': out.append('PARTIAL ' + repr(data)); break
-        out.append(body.decode('latin-1')); data = data[c + 2 + n:]
-    return out
-def send(args):
-    s = socket.create_connection(('127.0.0.1', int(args[0])), timeout=20)
-    s.sendall(sys.stdin.buffer.read())
-    if len(args) < 2: s.shutdown(socket.SHUT_WR)      # "hold": keep our side open
-    data = b''
-    try:
-        while True:
-            b = s.recv(65536)
-            if not b: break
-            data += b
-    except socket.timeout:
-        print('TIMEOUT')
-    for r in parse(data): print(r)
-    print('CLOSED')
-cmd, args = sys.argv[1], sys.argv[2:]
-if cmd == 'pkg': pkg(args)
-elif cmd == 'send': send(args)
-else:
-    for r in parse(sys.stdin.buffer.read()): print(r)
-EOF
-qmtp() { $PY "$T/qmtp.py" "$@"; }
-
-# serve LOG [tcpserver options]: qmtpd under tcpserver on 127.0.0.1; sets PORT
-serve() {
-  local log=$1; shift
-  PORT=$(free_port)
-  tcpserver -v -R -H -l localhost "$@" 127.0.0.1 "$PORT" "$BIN/qmtpd" 2>>"$log" &
-  kill_on_exit $!
-  wait_for 5 grep -q 'status: 0' "$log" || { echo "Bail out! tcpserver did not start"; exit 1; }
-}
-# direct: qmtpd on the package in $T/in; output in $T/out, log in $T/err, exit code in RC
-direct() { TCPREMOTEIP=127.0.0.1 "$@" "$BIN/qmtpd" <"$T/in" >"$T/out" 2>"$T/err"; RC=$?; }
-direct_env() { TCPREMOTEIP=127.0.0.1 env "$@" "$BIN/qmtpd" <"$T/in" >"$T/out" 2>"$T/err"; RC=$?; }
-responses() { qmtp parse <"$T/out" | tr '\n' '|'; }
-ids() { ls "$Q/mess" | grep -v '\.env$'; }
-nmsg() { ids | wc -l | tr -d ' '; }
-clearq() { rm -f "$Q"/mess/* "$Q"/tmp/*; }
-queue_clean() { [ -z "$(ls -A "$Q/mess" "$Q/tmp" | grep -v :)" ]; }
-envof() { od -An -c "$Q/mess/$1.env" | tr -d ' \n'; }
-
+. "$(dirname "$0")/qmtp-lib.sh"
+QM=qmtpd
 serve "$T/qmtpd.log"
 
 # ---- one message, LF encoding ----
@@ -147,8 +85,6 @@ like "$(cat "$T/err")" 'unable to read control/rcpthosts' "unreadable rcpthosts:
 rmdir "$INST/control/rcpthosts"; mv "$T/rcpthosts" "$INST/control/rcpthosts"
 
 # ---- the queue program's verdict ----
-printf '#!/bin/sh\ncat >/dev/null; exit 71\n' >"$T/qq71"; printf '#!/bin/sh\ncat >/dev/null; exit 31\n' >"$T/qq31"
-chmod +x "$T/qq71" "$T/qq31"
 direct_env QMAILQUEUE="$T/qq71"
 like "$(responses)" '^Zmail server temporarily refuses the message \(#4\.3\.0\)\|$' "queue program exit 71: Z"
 direct_env QMAILQUEUE="$T/qq31"
@@ -159,14 +95,6 @@ ok "refused by the queue program: nothing queued" queue_clean
 like "$(cat "$T/err")" 'rejected from=<s@example\.org> to=<test@localhost> size=2 reason=' "queue refusal logged"
 
 # ---- malformed input: hang up, answer nothing, queue nothing ----
-bad() { # NAME INPUT(printf format) [REGEX for the log]
-  clearq
-  printf "$2" >"$T/in"
-  direct
-  is "$RC:$(cat "$T/out")" "100:" "$1: exit 100, no response"
-  ok "$1: nothing queued, nothing left in tmp/" queue_clean
-  [ -z "${3:-}" ] || like "$(cat "$T/err")" "$3" "$1: logged"
-}
 bad "no colon" '12x\nabc'
 bad "leading zero" '05:\nabc,1:a,4:0:,,' 'malformed netstring'
 bad "length of 23 digits" '99999999999999999999999:\nabc' 'netstring too long'
@@ -221,21 +149,10 @@ cmp -s <(tail -n +4 "$Q/mess/$(ids)") "$T/big"
 is "$?" 0 "6.7 MB line stored byte for byte"
 
 # ---- a client that stalls: control/timeoutsmtpd ----
-clearq
-echo 1 >"$INST/control/timeoutsmtpd"
-r=$(printf '50:\nSubject: slow' | qmtp send "$PORT" hold)
-is "$r" "CLOSED" "stalled client: connection closed without a response"
-ok "stalled client: nothing queued" queue_clean
-wait_for 5 grep -q 'unable to read from the client: Connection timed out' "$T/relay.log"
-ok "stalled client: time-out logged" grep -q 'unable to read from the client: Connection timed out' "$T/relay.log"
-rm -f "$INST/control/timeoutsmtpd"
+stalled '50:\nSubject: slow' "$T/relay.log"
 
 # ---- the service's run script, as mkinstance fills it in ----
-SP=$(free_port)
-QMTP_PORT=$SP "$BIN/mkinstance" "$T/svc" >/dev/null
-sh "$T/svc/service/qmtpd/run" >"$T/svc.log" 2>&1 &
-kill_on_exit $!
-wait_for 5 grep -q 'status: 0' "$T/svc.log"
+service_start QMTP_PORT
 r=$(printf 'x\n' | qmtp pkg s@example.org test@localhost x@evil.example | qmtp send "$SP")
 is "$(echo "$r" | cut -c1 | tr -d '\n')" "KKC" "run script: qmtpd on QMTP_PORT; 127. may relay by default"
 ok "run script: control/tcp.qmtp made and compiled" test -s "$T/svc/control/tcp.qmtp.cdb"

@@ -3,31 +3,8 @@
 # -i and the lone dot, ignored and refused flags, -bp, -q, failures.
 . "$(dirname "$0")/lib.sh"
 inst_new mail.example.com
-Q=$INST/queue
-unset QMAILHOST MAILHOST QMAILUSER MAILUSER QMAILNAME MAILNAME NAME QMAILSUSER QMAILSHOST \
-  QMAILINJECT QMAILQUEUE QMAILDEFAULTDOMAIN QMAILDEFAULTHOST QMAILPLUSDOMAIN QMAILIDHOST
+. "$(dirname "$0")/submit-lib.sh"
 export USER=alice
-
-msgs() { ls "$Q/mess" | grep -v '\.env$'; }
-clearq() { rm -f "$Q"/mess/*; }
-qenv() { tr '\0' '|' < "$Q/mess/$1.env"; }
-
-CAP=$T/cap
-mkdir -p "$CAP"
-export CAP
-cat > "$T/qcap" <<'EOF'
-#!/bin/sh
-cat > "$CAP/msg" || exit 54
-cat <&1 > "$CAP/env" || exit 54
-exit 0
-EOF
-printf '#!/bin/sh\nexit 53\n' > "$T/q53"
-printf '#!/bin/sh\nexit 31\n' > "$T/q31"
-chmod 755 "$T/qcap" "$T/q53" "$T/q31"
-cap() { rm -f "$CAP/msg" "$CAP/env"; QMAILQUEUE=$T/qcap "$@"; }
-capenv() { tr '\0' '|' < "$CAP/env"; }
-caphead() { sed -n '1,/^$/p' "$CAP/msg"; }
-capbody() { sed '1,/^$/d' "$CAP/msg"; }
 
 # --- sendmail -f FROM TO into the real queue
 clearq
