@@ -11,7 +11,8 @@
  *
  * Reads HOME/control/: me, smtpgreeting, rcpthosts, morercpthosts.cdb,
  * databytes, maxrcpt, timeoutsmtpd, smtpgreetdelay, badmailfrom(.cdb),
- * badrcptto(.cdb), servercert.pem, authplaintext, smtpnormalize.
+ * badrcptto(.cdb), servercert.pem, authplaintext, smtpnormalize,
+ * etrndomains (ETRN, RFC 1985: a flush of the queue, and maildir-smtp).
  * Environment: TCPREMOTEIP, TCPREMOTEHOST, RELAYCLIENT, AUTHPLAINTEXT,
  * QMAILQUEUE, QUAIL_HOME.
  * Writes one log line per transaction (and per refusal) to fd 2.
@@ -31,13 +32,13 @@
 #include "addr.h"
 #include "b64.h"
 #include "buf.h"
-#include "cdbx.h"
 #include "control.h"
 #include "diag.h"
 #include "exitcode.h"
 #include "fsx.h"
 #include "home.h"
 #include "qq.h"
+#include "relay.h"
 #include "smtp.h"
 #include "str.h"
 #include "tlsx.h"
@@ -60,8 +61,7 @@
 /* control/ as read once at the start */
 struct config {
   struct str me, greeting;
-  struct str rcpthosts, badmailfrom, badrcptto;   /* NUL-separated lists */
-  int have_rcpthosts;
+  struct relay relay;           /* rcpthosts, badmailfrom, badrcptto, RELAYCLIENT */
   unsigned long databytes, maxrcpt, timeout, greetdelay;
   int normalize, authplain;
 };
@@ -78,7 +78,7 @@ struct session {
   struct buf in, out;
   char inspace[BUF_SIZE], outspace[BUF_SIZE];
   struct config cf;
-  const char *ip, *host, *relayclient;
+  const char *ip, *host;
   char qqprog[PATH_MAX_HOME];
   char **checkpw;               /* argv of the checkpassword program, or 0 */
   struct tlsx tls;
@@ -95,7 +95,7 @@ struct session {
   struct str sender, rcpts;     /* rcpts: NUL-separated */
   unsigned long nrcpt;
   /* scratch */
-  struct str line, addr, reply, tmp, logline, cdbval;
+  struct str line, addr, reply, tmp, logline;
 };
 
 struct command {
@@ -228,13 +228,9 @@ static int read_flag(const char *path, int *flag)
 /* every control file; on failure *bad names the one that could not be read */
 static int load_config(struct config *c, const char **bad)
 {
-  int r;
   if (control_readline(*bad = "control/me", &c->me, "localhost") < 0) return -1;
   if (control_readline(*bad = "control/smtpgreeting", &c->greeting, c->me.s) < 0) return -1;
-  if ((r = control_readlines(*bad = "control/rcpthosts", &c->rcpthosts)) < 0) return -1;
-  c->have_rcpthosts = r == 1;
-  if (control_readlines(*bad = "control/badmailfrom", &c->badmailfrom) < 0) return -1;
-  if (control_readlines(*bad = "control/badrcptto", &c->badrcptto) < 0) return -1;
+  if (relay_load(&c->relay, bad) < 0 || relay_load_bad(&c->relay, bad) < 0) return -1;
   if (control_readulong(*bad = "control/databytes", &c->databytes, DATABYTES_DEFAULT) < 0) return -1;
   if (control_readulong(*bad = "control/maxrcpt", &c->maxrcpt, MAXRCPT_DEFAULT) < 0) return -1;
   if (control_readulong(*bad = "control/timeoutsmtpd", &c->timeout, TIMEOUT_DEFAULT) < 0) return -1;
@@ -276,40 +272,6 @@ static const char *protocol(const struct session *s)
   };
   if (!s->esmtp) return "SMTP";
   return names[(s->utf8 ? 4 : 0) + (s->tls_on ? 2 : 0) + (s->auth_user.len ? 1 : 0)];
-}
-
-/* ---- lookups ---- */
-
-/* is addr listed: an exact address or "@domain", in list or in cdb */
-static int listed(struct session *s, const struct str *list, const char *cdb, const char *addr)
-{
-  const char *dom = addr_domain(addr), *e;
-  size_t pos = 0;
-  int r;
-  while ((e = control_next(list, &pos)))
-    if (case_equals(e, addr) || (dom && e[0] == '@' && case_equals(e + 1, dom))) return 1;
-  if (str_copys(&s->tmp, addr) < 0) die_nomem();
-  str_lower(&s->tmp);
-  if ((r = cdbx_get(cdb, s->tmp.s, s->tmp.len, &s->cdbval)) != 0 || !dom) return r;
-  return cdbx_get(cdb, s->tmp.s + (dom - 1 - addr), s->tmp.len - (size_t)(dom - 1 - addr), &s->cdbval);
-}
-
-/* is the domain ours: control/rcpthosts, or morercpthosts.cdb (the
- * domain, then each ".parent" as qmail looks them up) */
-static int rcpthost(struct session *s, const char *dom)
-{
-  const char *e;
-  size_t pos = 0, j;
-  while ((e = control_next(&s->cf.rcpthosts, &pos)))
-    if (addr_domain_match(dom, e)) return 1;
-  if (str_copys(&s->tmp, dom) < 0) die_nomem();
-  str_lower(&s->tmp);
-  for (j = 0; j < s->tmp.len; j++)
-    if (!j || s->tmp.s[j] == '.') {
-      int r = cdbx_get("control/morercpthosts.cdb", s->tmp.s + j, s->tmp.len - j, &s->cdbval);
-      if (r) return r;
-    }
-  return 0;
 }
 
 /* ---- reading from the client ---- */
@@ -417,7 +379,7 @@ static void cmd_help(struct session *s, const char *arg)
 {
   send_reply(s, 214, 1, SMTP_ESC_OK, "quail smtpd: RFC 5321 with ESMTP");
   send_reply(s, 214, 0, SMTP_ESC_OK,
-             "HELO EHLO MAIL RCPT DATA BDAT RSET NOOP QUIT HELP VRFY STARTTLS AUTH");
+             "HELO EHLO MAIL RCPT DATA BDAT RSET NOOP QUIT HELP VRFY STARTTLS AUTH ETRN");
 }
 
 /* VRFY tells nothing about who exists */
@@ -495,7 +457,7 @@ static void cmd_mail(struct session *s, const char *arg)
   }
   if (mail_params(s, rest, &utf8_param) < 0) return;
   if (utf8 && !utf8_param) { reply(s, 553, SMTP_ESC_NEED_UTF8, "non-ASCII address without SMTPUTF8"); return; }
-  if (s->addr.len && (r = listed(s, &s->cf.badmailfrom, "control/badmailfrom.cdb", s->addr.s)) != 0) {
+  if (s->addr.len && (r = relay_badmailfrom(&s->cf.relay, s->addr.s)) != 0) {
     if (r < 0) { reply(s, 451, SMTP_ESC_CONFIG, "temporary lookup failure; try again later"); return; }
     refuse(s, "from", s->addr.s, "badmailfrom");
     reply(s, 553, SMTP_ESC_DENIED, "sender refused by policy");
@@ -509,27 +471,11 @@ static void cmd_mail(struct session *s, const char *arg)
 
 /* ---- RCPT ---- */
 
-/* <postmaster> needs no domain (RFC 5321 4.5.1): it is ours */
-static int qualify(struct session *s)
-{
-  if (addr_domain(s->addr.s)) return 0;
-  if (!case_equals(s->addr.s, "postmaster")) return -1;
-  if (str_catc(&s->addr, '@') < 0 || str_cats(&s->addr, s->cf.me.s) < 0) die_nomem();
-  return 0;
-}
-
-/* may this client send to addr: 1 yes, 0 no, -1 lookup failure */
-static int rcpt_allowed(struct session *s, const char *addr)
-{
-  if (s->relayclient || s->auth_user.len) return 1;
-  return rcpthost(s, addr_domain(addr));
-}
-
 /* the policy checks; 0 accepted, or -1 with the reply sent */
 static int rcpt_policy(struct session *s)
 {
-  int bad = listed(s, &s->cf.badrcptto, "control/badrcptto.cdb", s->addr.s);
-  int allowed = bad ? 0 : rcpt_allowed(s, s->addr.s);
+  int bad = relay_badrcptto(&s->cf.relay, s->addr.s);
+  int allowed = bad ? 0 : relay_allowed(&s->cf.relay, s->addr.s, s->auth_user.len != 0);
   if (bad < 0 || allowed < 0) {
     reply(s, 451, SMTP_ESC_CONFIG, "temporary lookup failure; try again later");
   } else if (bad) {
@@ -537,7 +483,7 @@ static int rcpt_policy(struct session *s)
     reply(s, 553, SMTP_ESC_DENIED, "recipient refused by policy");
   } else if (allowed) {
     return 0;
-  } else if (!s->cf.have_rcpthosts) {
+  } else if (!s->cf.relay.have_rcpthosts) {
     refuse(s, "rcpt", s->addr.s, "control/rcpthosts is missing: refusing every recipient");
     reply(s, 451, SMTP_ESC_CONFIG, "temporary configuration problem; try again later");
   } else {
@@ -559,7 +505,8 @@ static void cmd_rcpt(struct session *s, const char *arg)
     return;
   }
   if (!s->addr.len) { reply(s, 501, SMTP_ESC_BAD_RCPT, "bad recipient address syntax"); return; }
-  if (qualify(s) < 0) {
+  if (relay_qualify(&s->addr, s->cf.me.s) < 0) {   /* <postmaster> is ours */
+    if (errno == ENOMEM) die_nomem();
     reply(s, 553, SMTP_ESC_BAD_RCPT, "the recipient address needs a domain");
     return;
   }
@@ -568,7 +515,7 @@ static void cmd_rcpt(struct session *s, const char *arg)
   if (utf8 && !s->utf8) { reply(s, 553, SMTP_ESC_NEED_UTF8, "non-ASCII address without SMTPUTF8"); return; }
   if (s->nrcpt >= s->cf.maxrcpt) { reply(s, 452, SMTP_ESC_TOO_MANY_RCPT, "too many recipients"); return; }
   if (rcpt_policy(s) < 0) return;
-  if (s->relayclient && str_cats(&s->addr, s->relayclient) < 0) die_nomem();
+  if (relay_append(&s->cf.relay, &s->addr) < 0) die_nomem();
   if (str_catb(&s->rcpts, s->addr.s, s->addr.len + 1) < 0) die_nomem();
   s->nrcpt++;
   reply(s, 250, SMTP_ESC_RCPT_OK, "recipient ok");
@@ -979,13 +926,73 @@ static void cmd_auth(struct session *s, const char *arg)
   str_free(&pass);
 }
 
+/* ---- ETRN (RFC 1985): start delivering what waits for a domain ---- */
+
+#define ETRN_DOMAINS "control/etrndomains"   /* domain[:maildir:prefix] lines */
+
+/* the etrndomains line of domain: its "maildir:prefix" (maybe ""), or 0 */
+static const char *etrn_entry(struct str *list, const char *domain)
+{
+  size_t pos = 0, n = strlen(domain);
+  const char *e;
+  while ((e = control_next(list, &pos)))
+    if (case_equalb(e, n, domain) && (e[n] == 0 || e[n] == ':')) return e[n] ? e + n + 1 : "";
+  return 0;
+}
+
+/* maildir-smtp MAILDIR PREFIX CLIENT-IP, detached (a grandchild: no zombie) */
+static void etrn_push(struct session *s, const char *entry)
+{
+  const char *colon = strchr(entry, ':');
+  struct str dir = STR_ZERO;
+  pid_t pid;
+  if (!colon || str_catb(&dir, entry, (size_t)(colon - entry)) < 0 || str_0(&dir) < 0) { str_free(&dir); return; }
+  pid = fork();
+  if (pid == 0) {
+    int fd = open("/dev/null", O_RDWR);
+    if (fork() != 0) _exit(0);
+    setsid();
+    if (fd >= 0) { dup2(fd, 0); dup2(fd, 1); }
+    execl("bin/maildir-smtp", "maildir-smtp", dir.s, colon + 1, s->ip, (char *)0);
+    diag_diesys(EXIT_TEMP, "unable to run bin/maildir-smtp", (char *)0);
+  }
+  if (pid > 0) waitpid(pid, 0, 0);
+  str_free(&dir);
+}
+
+static void cmd_etrn(struct session *s, const char *arg)
+{
+  struct str list = STR_ZERO;
+  const char *d = arg[0] == '@' ? arg + 1 : arg, *entry;
+  int fd;
+  if (!*d || arg[0] == '#' || !smtp_domain_ok(d)) { reply(s, 501, SMTP_ESC_BAD_SYNTAX, "ETRN needs a domain"); return; }
+  if (control_readlines(ETRN_DOMAINS, &list) < 0) { reply(s, 458, SMTP_ESC_CONFIG, "unable to read control/etrndomains"); return; }
+  entry = etrn_entry(&list, d);
+  if (!entry && !s->cf.relay.client && !s->auth_user.len) {
+    reply(s, 459, SMTP_ESC_DENIED, "ETRN is not allowed for that domain");
+    str_free(&list);
+    return;
+  }
+  fd = open("queue/lock/trigger", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0 || write(fd, "flush\n", 6) != 6) {
+    if (fd >= 0) close(fd);
+    reply(s, 458, SMTP_ESC_QUEUE_TEMP, "unable to queue messages for that domain: the queue manager is not running");
+    str_free(&list);
+    return;
+  }
+  close(fd);
+  if (entry && *entry) etrn_push(s, entry);
+  reply(s, 250, SMTP_ESC_OK, "queuing started");
+  str_free(&list);
+}
+
 /* ---- the command loop ---- */
 
 static const struct command commands[] = {
   { "helo", cmd_helo }, { "ehlo", cmd_ehlo }, { "mail", cmd_mail }, { "rcpt", cmd_rcpt },
   { "data", cmd_data }, { "bdat", cmd_bdat }, { "rset", cmd_rset }, { "noop", cmd_noop }, { "quit", cmd_quit },
   { "help", cmd_help }, { "vrfy", cmd_vrfy }, { "expn", cmd_expn },
-  { "starttls", cmd_starttls }, { "auth", cmd_auth }, { 0, 0 }
+  { "starttls", cmd_starttls }, { "auth", cmd_auth }, { "etrn", cmd_etrn }, { 0, 0 }
 };
 
 static void dispatch(struct session *s)
@@ -1017,7 +1024,7 @@ static void setup(struct session *s, int argc, char **argv)
   s->checkpw = argc > 1 ? argv + 1 : 0;
   s->ip = env_or("TCPREMOTEIP", "unknown");
   s->host = getenv("TCPREMOTEHOST");
-  s->relayclient = getenv("RELAYCLIENT");
+  s->cf.relay.client = getenv("RELAYCLIENT");
   if (qq && *qq) {
     if (strlen(qq) >= sizeof s->qqprog) die_qqprog();
     strcpy(s->qqprog, qq);

@@ -76,6 +76,13 @@ inst_new() {
   "$BIN/mkinstance" "$INST" "${1:-localhost}" >/dev/null || { echo "Bail out! mkinstance failed"; exit 1; }
   export QUAIL_HOME=$INST
   MD=$INST/mail/test/Maildir
+  # never the machine's resolver: a test that wants DNS starts dnsmasq
+  # (t/dnsmasq-lib.sh) and points QUAIL_RESOLVCONF at it; everything else
+  # gets a name server on a loopback port where nothing listens
+  if [ -z "${QUAIL_RESOLVCONF:-}" ]; then
+    printf 'nameserver 127.0.0.1#9\noptions timeout:1 attempts:1\n' > "$T/resolv.dead"
+    export QUAIL_RESOLVCONF=$T/resolv.dead
+  fi
 }
 
 # queue-manager in the background
