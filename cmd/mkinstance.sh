@@ -2,8 +2,10 @@
 # mkinstance DIR [HOSTNAME]: create a self-contained quail instance in DIR.
 #
 # control/ for HOSTNAME (default localhost), queue/, users/ (assign and its
-# cdb), alias/, mail/ with the Maildir of the user "test", service/ with
-# runit service directories made from the run/ templates, and log/.
+# cdb; passwd.cdb with a random POP3 password for "test", also written to
+# mail/test/password), alias/, mail/ with the Maildir of the user "test",
+# service/ with runit service directories made from the run/ templates,
+# and log/.
 # Everything belongs to the invoking user. Ports for the services come from
 # SMTP_PORT, POP3_PORT, QMTP_PORT and QMQP_PORT (defaults 2525, 2110,
 # 2209, 2628).
@@ -74,6 +76,15 @@ cat > "$home/users/assign" <<EOA
 EOA
 QUAIL_HOME=$home "$bin/newu" || die "newu failed"
 
+# users/passwd.cdb: test gets a random POP3 password, kept in mail/test/password
+pass=
+if [ -x "$bin/quail-passwd" ]; then
+  pass=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n') || die "unable to read /dev/urandom"
+  printf '%s\n' "$pass" | QUAIL_HOME=$home "$bin/quail-passwd" add test "$uid" "$gid" "$home/mail/test" \
+    || die "quail-passwd failed"
+  (umask 077 && printf '%s\n' "$pass" > "$home/mail/test/password") || die "unable to write mail/test/password"
+fi
+
 # service/ and log/
 mkdir -p "$home/service" "$home/log" || die "unable to create service/"
 for t in "$templates"/*/; do
@@ -91,3 +102,5 @@ for t in "$templates"/*/; do
   done
 done
 echo "$prog: made $home for $host: mailbox test@$host in $home/mail/test/Maildir/"
+# the password goes to a terminal only, never into a log or a capture
+[ -z "$pass" ] || [ ! -t 1 ] || echo "$prog: POP3 login test, password $pass (in $home/mail/test/password)"
