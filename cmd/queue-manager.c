@@ -17,6 +17,14 @@
  * and delivered at least once. The next attempt time is the .env file's
  * mtime, so the schedule survives a restart.
  *
+ * Held messages (queue-admin(8)): an envelope moved to queue/hold/ is
+ * never started; deliveries start only under a shared flock on
+ * queue/lock/admin, which queue-admin takes exclusively to move one, and
+ * a message whose mess/ID.env is gone is forgotten (its done marks
+ * written to hold/ID.env). Trigger lines "forget ID", "now ID" and
+ * "bounce ID" (every pending recipient fails: deleted by the
+ * administrator) come from queue-admin.
+ *
  * Signals: ALRM retries everything now (so does a "flush" line on the
  * trigger), HUP rereads control/, TERM stops starting deliveries, waits for
  * the running ones and exits 0. Log: one line per event on stdout, in
@@ -133,6 +141,7 @@ struct qm {
 };
 
 static int sigpipe_fd[2];
+static int admin_fd = -1;        /* queue/lock/admin: held while starting deliveries */
 static volatile sig_atomic_t got_alrm, got_hup, got_term;
 
 /* ---------- failures ---------- */
@@ -292,6 +301,40 @@ static void msg_remove(struct qm *q, struct msg *m)
 static const char *msg_sender(const struct msg *m) { return m->env.s + 1; }
 static const char *rcpt_addr(const struct msg *m, size_t i) { return m->env.s + m->r[i].off + 1; }
 
+/* qmail's VERP: a sender PREFIX@HOST-@[] becomes PREFIX + local=domain @ HOST
+ * for the recipient local@domain (mailing lists name the member this way);
+ * 1 when out holds such a sender, 0 when the sender is not VERP */
+static int verp_sender(const char *sender, const char *rcpt, struct str *out)
+{
+  size_t n = strlen(sender);
+  const char *at, *rat = strrchr(rcpt, '@');
+  if (n < 5 || strcmp(sender + n - 4, "-@[]")) return 0;
+  at = memrchr(sender, '@', n - 4);
+  if (!at) return 0;
+  out->len = 0;
+  if (str_catb(out, sender, (size_t)(at - sender)) < 0 ||
+      str_catb(out, rcpt, rat ? (size_t)(rat - rcpt) : strlen(rcpt)) < 0 ||
+      (rat && (str_catc(out, '=') < 0 || str_cats(out, rat + 1) < 0)) ||
+      str_catb(out, at, (size_t)(sender + n - 4 - at)) < 0)
+    diag_nomem();
+  return 1;
+}
+
+static int is_verp(const struct msg *m)
+{
+  struct str t = STR_ZERO;
+  int r = verp_sender(msg_sender(m), "x@x", &t);
+  str_free(&t);
+  return r;
+}
+
+/* the envelope sender for delivering recipient i of m (static storage) */
+static const char *sender_for(const struct msg *m, size_t i)
+{
+  static struct str v = STR_ZERO;
+  return verp_sender(msg_sender(m), rcpt_addr(m, i), &v) ? v.s : msg_sender(m);
+}
+
 static void path_of(char *p, size_t n, const char *dir, unsigned long id, const char *suffix)
 {
   snprintf(p, n, "%s/%lu%s", dir, id, suffix);
@@ -398,6 +441,15 @@ static void load_bounces(struct msg *m)
   else m->fails.len = 0;
 }
 
+static void msg_finish(struct qm *q, struct msg *m, time_t now);
+
+static int msg_all_done(const struct msg *m)
+{
+  size_t i;
+  for (i = 0; i < m->nr; i++) if (m->r[i].state != R_DONE) return 0;
+  return 1;
+}
+
 /* load mess/ID.env; log "new msg" and "info msg"; 0 when done or skipped */
 static void msg_load(struct qm *q, unsigned long id, time_t now)
 {
@@ -429,6 +481,7 @@ static void msg_load(struct qm *q, unsigned long id, time_t now)
   log_s(q, "> qp "); log_u(q, m->qp); log_s(q, " uid "); log_u(q, (unsigned long)st.st_uid); log_end(q);
   if (est.st_mtime > now) msg_schedule(q, m, est.st_mtime);
   else msg_wake(q, m);
+  if (msg_all_done(m)) msg_finish(q, m, now);   /* marked done before a crash, or by queue-admin */
 }
 
 /* ---------- finishing a message ---------- */
@@ -444,14 +497,13 @@ static void msg_unlink(struct qm *q, struct msg *m)
   if (unlink(p) < 0 && errno != ENOENT) log_warn(q, "unable to remove ", p, 1);
 }
 
-/* queue the bounce of m; 0 queued, -1 try again later */
-static int bounce_send(struct qm *q, struct msg *m, time_t now)
+/* queue a bounce of m listing fails to sender; 0 queued, -1 try again later */
+static int bounce_send(struct qm *q, struct msg *m, time_t now, const struct str *fails, const char *sender)
 {
   struct bounce b;
   struct str head = STR_ZERO, tail = STR_ZERO, from = STR_ZERO, to = STR_ZERO, qprog = STR_ZERO;
   struct qq qq;
   struct stat st;
-  const char *sender = msg_sender(m);
   char p[64], in[8192];
   int fd, code = -1, dbl = !*sender;
   path_of(p, sizeof p, "mess", m->id, "");
@@ -461,7 +513,7 @@ static int bounce_send(struct qm *q, struct msg *m, time_t now)
   if (dbl) str_catf(&to, "%s@%s", q->c.dbto.s, q->c.dbhost.s);
   else str_cats(&to, sender);
   b.host = q->c.me.s; b.from = from.s; b.to = to.s; b.sender = sender;
-  b.arrival = m->birth; b.now = now; b.id = m->id; b.fails = &m->fails;
+  b.arrival = m->birth; b.now = now; b.id = m->id; b.fails = fails;
   b.full = st.st_size <= BOUNCE_FULL_MAX;
   if (bounce_head(&head, &b) < 0 || bounce_tail(&tail, &b) < 0) goto done;
   str_catf(&qprog, "%s/bin/queue-writer", q->home);
@@ -491,13 +543,33 @@ done:
 static int save_bounces(struct qm *q, struct msg *m);
 static void save_marks(struct qm *q, struct msg *m);
 
+/* the bounce of m; under VERP one per failed recipient, to its own sender */
+static int bounces_send(struct qm *q, struct msg *m, time_t now)
+{
+  struct str one = STR_ZERO, to = STR_ZERO;
+  size_t i = 0;
+  int r = 0;
+  if (!is_verp(m)) return bounce_send(q, m, now, &m->fails, msg_sender(m));
+  while (i < m->fails.len && r == 0) {
+    const char *rcpt = m->fails.s + i, *why = rcpt + strlen(rcpt) + 1;
+    size_t end = (size_t)(why - m->fails.s) + strlen(why) + 1;
+    if (str_copyb(&one, rcpt, end - i) < 0) diag_nomem();
+    verp_sender(msg_sender(m), rcpt, &to);
+    r = bounce_send(q, m, now, &one, to.s);
+    i = end;
+  }
+  str_free(&one);
+  str_free(&to);
+  return r;
+}
+
 /* all recipients done: bounce if needed, then remove the message */
 static void msg_finish(struct qm *q, struct msg *m, time_t now)
 {
   if (m->fails.len) {
     if (!strcmp(msg_sender(m), TRIPLE_SENDER)) {
       log_s(q, "triple bounce: discarding bounce/"); log_u(q, m->id); log_end(q);
-    } else if (bounce_send(q, m, now) < 0) {
+    } else if (bounces_send(q, m, now) < 0) {
       if (save_bounces(q, m) < 0) { msg_schedule(q, m, now + BOUNCE_RETRY); return; }
       save_marks(q, m);
       msg_schedule(q, m, now + BOUNCE_RETRY);
@@ -697,6 +769,7 @@ static void job_started(struct qm *q, struct job *j, pid_t pid, int fd)
 
 static void results_fail_all(struct qm *q, struct job *j, int temporary, const char *why);
 static void msg_settle(struct qm *q, struct msg *m, time_t now);
+static int msg_held(struct qm *q, struct msg *m);
 
 /* one local recipient: look the user up, fork, exec deliver-local */
 static void start_local(struct qm *q, struct msg *m, size_t i, struct job *j)
@@ -717,7 +790,7 @@ static void start_local(struct qm *q, struct msg *m, size_t i, struct job *j)
   }
   /* qmail-local's arguments: user homedir local dash ext domain sender defaultdelivery */
   argv[0] = "deliver-local"; argv[1] = u.user.s; argv[2] = u.home.s; argv[3] = local.s;
-  argv[4] = u.dash.s; argv[5] = u.ext.s; argv[6] = domain.s; argv[7] = (char *)msg_sender(m);
+  argv[4] = u.dash.s; argv[5] = u.ext.s; argv[6] = domain.s; argv[7] = (char *)sender_for(m, i);
   argv[8] = q->c.defdel.s; argv[9] = 0;
   pid = spawn(q, j, &fd);
   if (pid == 0) exec_local(q, &u, argv);
@@ -737,7 +810,8 @@ static void start_remote(struct qm *q, struct msg *m, size_t i, struct job *j)
   char **argv;
   int fd;
   pid_t pid;
-  for (k = i; k < m->nr && n < REMOTE_BATCH; k++)
+  size_t batch = is_verp(m) ? 1 : REMOTE_BATCH;   /* each VERP sender differs */
+  for (k = i; k < m->nr && n < batch; k++)
     if (m->r[k].state == R_TODO && m->r[k].chan == REMOTE) n++;
   job_begin(q, j, m, REMOTE, n);
   for (k = i; k < m->nr && j->n < n; k++) {
@@ -749,7 +823,7 @@ static void start_remote(struct qm *q, struct msg *m, size_t i, struct job *j)
   if (!argv) diag_nomem();
   argv[0] = "deliver-remote";
   argv[1] = (char *)(dom ? dom : "");
-  argv[2] = (char *)msg_sender(m);
+  argv[2] = (char *)sender_for(m, i);
   for (k = 0; k < j->n; k++) argv[3 + k] = (char *)rcpt_addr(m, j->ri[k]);
   pid = spawn(q, j, &fd);
   if (pid == 0) exec_remote(q, argv);
@@ -765,6 +839,7 @@ static void dispatch(struct qm *q, enum chan c)
     struct msg *m = q->rhead[c];
     struct job *j = 0;
     size_t i;
+    if (msg_held(q, m)) continue;
     for (i = 0; i < m->nr; i++) {
       if (m->r[i].state != R_TODO || m->r[i].chan != c) continue;
       if (!(j = job_slot(q, c))) return;
@@ -900,6 +975,103 @@ static void job_done(struct qm *q, struct job *j)
   msg_settle(q, m, time(0));
 }
 
+/* ---------- held messages and queue-admin ---------- */
+
+/* deliveries start under a shared lock: queue-admin's exclusive one
+ * waits for them, so a message it reports held is never started */
+static void admin_lock(struct qm *q, int op)
+{
+  if (admin_fd < 0 || (op == LOCK_SH && !q->rhead[LOCAL] && !q->rhead[REMOTE])) return;
+  while (flock(admin_fd, op) < 0 && errno == EINTR) ;
+}
+
+static void ready_drop(struct qm *q, struct msg *m, enum chan c)
+{
+  struct msg **p = &q->rhead[c], *prev = 0;
+  if (!m->ready[c]) return;
+  while (*p && *p != m) { prev = *p; p = &(*p)->rnext[c]; }
+  if (!*p) return;
+  *p = m->rnext[c];
+  if (q->rtail[c] == m) q->rtail[c] = prev;
+  m->ready[c] = 0;
+}
+
+/* write the done marks nobody saved into hold/ID.env, if it is there */
+static void marks_to_hold(struct qm *q, struct msg *m)
+{
+  char p[64];
+  size_t i;
+  int fd;
+  path_of(p, sizeof p, "hold", m->id, ".env");
+  if ((fd = open(p, O_WRONLY | O_CLOEXEC)) < 0) return;
+  for (i = 0; i < m->nr; i++)
+    if (m->r[i].state == R_DONE && m->env.s[m->r[i].off] == 'T' && pwrite(fd, "D", 1, (off_t)m->r[i].off) != 1)
+      log_warn(q, "unable to write ", p, 1);
+  if (fsync(fd) < 0) log_warn(q, "unable to fsync ", p, 1);
+  close(fd);
+}
+
+/* drop a message that left mess/ (held or deleted); its schedule
+ * entries are pointed at a message that never matches */
+static void msg_forget(struct qm *q, struct msg *m)
+{
+  static struct msg gone;
+  size_t i;
+  if (save_bounces(q, m) == 0) marks_to_hold(q, m);
+  ready_drop(q, m, LOCAL);
+  ready_drop(q, m, REMOTE);
+  for (i = 0; i < q->sched.n; i++)
+    if (q->sched.a[i].p == m) { q->sched.a[i].p = &gone; q->sched.a[i].gen = 1; }
+  log_s(q, "forget msg "); log_u(q, m->id); log_end(q);
+  msg_remove(q, m);
+}
+
+/* is m's envelope gone from mess/: forgotten when nothing runs for it */
+static int msg_held(struct qm *q, struct msg *m)
+{
+  char p[64];
+  path_of(p, sizeof p, "mess", m->id, ".env");
+  if (access(p, F_OK) == 0 || errno != ENOENT) return 0;
+  if (m->running) { ready_drop(q, m, LOCAL); ready_drop(q, m, REMOTE); }
+  else msg_forget(q, m);
+  return 1;
+}
+
+/* every pending recipient fails; the bounce follows when nothing runs */
+static void admin_bounce(struct qm *q, struct msg *m, time_t now)
+{
+  static const char why[] = "This message was deleted by the administrator. (#5.0.0)";
+  size_t i;
+  for (i = 0; i < m->nr; i++) {
+    if (m->r[i].state != R_TODO && m->r[i].state != R_WAIT) continue;
+    if (str_cats(&m->fails, rcpt_addr(m, i)) < 0 || str_catc(&m->fails, 0) < 0 ||
+        str_catb(&m->fails, why, sizeof why) < 0) diag_nomem();
+    m->r[i].state = R_DONE;
+  }
+  log_s(q, "admin bounce msg "); log_u(q, m->id); log_end(q);
+  m->gen++;
+  msg_settle(q, m, now);
+}
+
+/* "forget ID", "now ID", "bounce ID": 1 when line is one of them */
+static int admin_line(struct qm *q, const char *line, time_t now)
+{
+  static const char *const verbs[] = { "forget ", "now ", "bounce " };
+  unsigned long id;
+  struct msg *m;
+  size_t v, n;
+  for (v = 0; v < 3 && strncmp(line, verbs[v], strlen(verbs[v])); v++) ;
+  if (v == 3) return 0;
+  n = strlen(verbs[v]);
+  if (!line[n] || scan_ulong(line + n, &id) != (int)strlen(line + n)) return 1;
+  if (v > 0) msg_load(q, id, now);
+  if (!(m = msg_find(q, id))) return 1;
+  if (v == 0) msg_held(q, m);
+  else if (v == 1 && !m->running) msg_wake(q, m);
+  else if (v == 2) admin_bounce(q, m, now);
+  return 1;
+}
+
 /* ---------- events ---------- */
 
 static void on_signal(int sig)
@@ -965,6 +1137,7 @@ static void on_trigger(struct qm *q, time_t now)
     if (q->tbuf.s[i] != '\n') continue;
     q->tbuf.s[i] = 0;
     if (!strcmp(q->tbuf.s + start, "flush")) every_message(q, wake_idle);
+    else if (admin_line(q, q->tbuf.s + start, now)) ;
     else if (scan_ulong(q->tbuf.s + start, &id) == (int)(i - start)) msg_load(q, id, now);
     start = i + 1;
   }
@@ -1020,6 +1193,8 @@ static void sweep(struct qm *q, time_t now)
     if (e->d_name[n] || msg_find(q, id)) continue;
     snprintf(p, sizeof p, "mess/%lu.env", id);
     if (access(p, F_OK) == 0) continue;
+    snprintf(p, sizeof p, "hold/%lu.env", id);          /* held by queue-admin */
+    if (access(p, F_OK) == 0) continue;
     snprintf(p, sizeof p, "mess/%lu", id);
     if (stat(p, &st) == 0 && now - st.st_mtime > ORPHAN_AGE) {
       log_s(q, "warning: removing orphan "); log_s(q, p); log_end(q);
@@ -1067,7 +1242,9 @@ static void loop(struct qm *q)
     if (got_alrm) { got_alrm = 0; every_message(q, wake_idle); }
     run_schedule(q, now);
     if (now - q->last_sweep >= SWEEP_EVERY) sweep(q, now);
+    admin_lock(q, LOCK_SH);
     for (c = 0; c < NCHAN; c++) dispatch(q, (enum chan)c);
+    admin_lock(q, LOCK_UN);
     buf_flush(&q->log);
     pf[n].fd = sigpipe_fd[0]; pf[n].events = POLLIN; pj[n++] = 0;
     pf[n].fd = q->trigger; pf[n].events = POLLIN; pj[n++] = 0;
@@ -1144,6 +1321,7 @@ int main(int argc, char **argv)
   if (chdir("queue") < 0) die_queue("enter the queue directory");
   buf_init(&q.log, 1, q.logspace, sizeof q.logspace);
   lock_queue();
+  admin_fd = open("lock/admin", O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
   setup_signals();
   open_trigger(&q);
   q.hsize = 1024;

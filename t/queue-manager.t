@@ -136,4 +136,16 @@ missing=0
 for i in $(seq 1 500); do grep -rqx "number $i end" "$MD/new" || missing=$((missing + 1)); done
 is "$missing" 0 "every one of the 500 messages delivered at least once"
 ok "no stray files in queue/tmp" test -z "$(ls -A "$INST/queue/tmp")"
+# VERP: a sender PREFIX@HOST-@[] is expanded per recipient (qmail's convention)
+printf '|echo "$SENDER" > "$HOME/verp.out"\n./Maildir/\n' > "$H/.qmail-verpa"
+printf './Maildir/\n' > "$H/.qmail-ret-default"
+chmod 644 "$H/.qmail-verpa" "$H/.qmail-ret-default"
+msg verp | qw "test-ret-@localhost-@[]" test-verpa@localhost nosuch@localhost
+ok "VERP delivery done" wait_for 10 test -s "$H/verp.out"
+is "$(cat "$H/verp.out")" "test-ret-test-verpa=localhost@localhost" "the member sees its own sender"
+ok "the failure bounces to its own VERP address" wait_for 10 md_grep "$MD" "Delivered-To: test-ret-nosuch=localhost@localhost"
+b=$(cat "$(md_grep "$MD" "Delivered-To: test-ret-nosuch=localhost@localhost")")
+like "$b" "<nosuch@localhost>:" "that bounce names the failed member"
+unlike "$b" "<test-verpa@localhost>:" "and only that member"
+like "$(cat "$LOG")" "msg [0-9]+ to local test-verpa@localhost" "log shows the recipient"
 done_testing
