@@ -3,6 +3,8 @@
  * Reads HOME/users/assign, writes HOME/users/cdb.tmp, fsyncs it and
  * renames it over users/cdb, so a reader sees the old or the new table,
  * never half of one. The assign file must end with a line ".".
+ * When HOME/users/rcpt.cdb exists (the RCPT-time check is in use), newu
+ * then runs HOME/bin/newrcpt to compile it again (newrcpt(8)).
  * Exit codes: 0 done, 100 usage or a malformed assign file, 111 a
  * temporary failure (nothing is replaced). */
 #include <errno.h>
@@ -21,6 +23,14 @@
 
 static void die_read(void) { diag_diesys(EXIT_TEMP, "unable to read users/assign", (char *)0); }
 static void die_write(void) { diag_diesys(EXIT_TEMP, "unable to write users/cdb", (char *)0); }
+
+/* users/rcpt.cdb follows users/cdb when the site uses it */
+static void run_newrcpt(void)
+{
+  if (access("users/rcpt.cdb", F_OK) < 0) return;
+  execl("bin/newrcpt", "newrcpt", (char *)0);
+  diag_diesys(EXIT_TEMP, "users/cdb is written, but unable to run bin/newrcpt", (char *)0);
+}
 
 int main(int argc, char **argv)
 {
@@ -63,5 +73,6 @@ int main(int argc, char **argv)
     diag_die(EXIT_PERM, "users/assign does not end with a line \".\"", (char *)0);
   }
   if (cdbx_make_finish(&m) < 0) die_write();
+  run_newrcpt();
   return EXIT_OK_;
 }

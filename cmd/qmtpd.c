@@ -16,7 +16,9 @@
  * recipient's domain must be in one of them unless RELAYCLIENT is set,
  * whose value is then appended to each recipient), control/databytes
  * (or DATABYTES: the largest message, 0 for no limit) and
- * control/timeoutsmtpd (seconds for each read and write); a session
+ * control/timeoutsmtpd (seconds for each read and write), control/rcptcheck
+ * and users/rcpt.cdb (a local recipient nobody would deliver to is refused
+ * with D 5.1.1 unless RELAYCLIENT is set; see newrcpt(8)); a session
  * lasts at most an hour. Log lines go to fd 2, in smtpd's format: one
  * per message accepted or rejected, one per recipient refused.
  *
@@ -36,6 +38,7 @@
 #include "home.h"
 #include "netstring.h"
 #include "qms.h"
+#include "rcptcheck.h"
 #include "relay.h"
 #include "str.h"
 
@@ -49,7 +52,7 @@
 enum reply {
   R_QUEUED,                        /* not a failure: the queue program's answer */
   R_RELAY, R_NORCPTHOSTS, R_NODOMAIN, R_BADRCPT, R_LOOKUP, R_TOOMANY,
-  R_BIG, R_ENCODING, R_SENDER, R_NOQUEUE, R_NOWAIT
+  R_BIG, R_ENCODING, R_SENDER, R_NOQUEUE, R_NOWAIT, R_NOMAILBOX
 };
 static const char *const replies[] = {
   [R_QUEUED]   = "",
@@ -64,11 +67,13 @@ static const char *const replies[] = {
   [R_SENDER]   = "Dunacceptable sender (#5.1.7)",
   [R_NOQUEUE]  = "Zunable to start the queue program (#4.3.0)",
   [R_NOWAIT]   = "Zunable to learn whether the queue program succeeded (#4.3.0)",
+  [R_NOMAILBOX] = "Dsorry, no mailbox here by that name (#5.1.1)",
 };
 
 struct session {
   struct qms c;                  /* the connection and the queue program */
   struct relay relay;            /* rcpthosts, morercpthosts.cdb, RELAYCLIENT */
+  struct rcptcheck rcptcheck;    /* users/rcpt.cdb: which local recipients exist */
   struct str logline;
   unsigned long long databytes;  /* 0: no limit */
   /* the package being read */
@@ -113,6 +118,7 @@ static void load_control(struct session *s, const char *databytes_env)
   unsigned long u;
   const char *bad;
   if (qms_config(&s->c, &bad) < 0 || relay_load(&s->relay, &bad) < 0) die_control(bad);
+  if (rcptcheck_load(&s->rcptcheck, s->c.me.s, &bad) < 0) die_control(bad);
   if (control_readulong("control/databytes", &u, 0) < 0) die_control("control/databytes");
   if (databytes_env) scan_ulong(databytes_env, &u);
   s->databytes = u;
@@ -220,6 +226,10 @@ static int judge_rcpt(struct session *s)
   switch (relay_allowed(&s->relay, s->rcpt.s, 0)) {
   case -1: diag_warnsys("unable to read control/morercpthosts.cdb", (char *)0); return R_LOOKUP;
   case 0: return s->relay.have_rcpthosts ? R_RELAY : R_NORCPTHOSTS;
+  }
+  if (!client) switch (rcptcheck_known(&s->rcptcheck, s->rcpt.s)) {
+  case -1: diag_warnsys("unable to read " RCPTCHECK_CDB, (char *)0); return R_LOOKUP;
+  case 0: return R_NOMAILBOX;
   }
   if (client && s->rcpt.len + strlen(client) > ADDR_MAX) return R_BADRCPT;
   if (relay_append(&s->relay, &s->rcpt) < 0) die_nomem(s);

@@ -5,11 +5,13 @@
  *                         then a line per recipient, "\tlocal\tADDR" or
  *                         "\tremote\tADDR", with "  done" in front once the
  *                         recipient is delivered or bounced; "  bouncing"
- *                         ends the first line while a bounce is pending
+ *                         ends the first line while a bounce is pending,
+ *                         "  held" while queue-admin holds the message
+ *                         (held messages are listed after the others)
  *   queue-reader -e ID    that paragraph for the one message ID
  *   queue-reader ID       the message file itself, as stored, on stdout
  *
- * Reads HOME/queue/mess/ID and ID.env, HOME/queue/bounce/ID, and
+ * Reads HOME/queue/mess/ID and ID.env (or queue/hold/ID.env), HOME/queue/bounce/ID, and
  * control/me (default localhost), control/locals (default: me),
  * control/virtualdomains and control/envnoathost (default: me) to tell
  * local from remote.
@@ -148,7 +150,7 @@ static void put_safe(struct reader *r, const char *s, size_t n)
 
 /* 26 Nov 2026 12:09:10 GMT  #ID  SIZE  <sender> */
 static void put_head(struct reader *r, const struct entry *e, const struct str *sender,
-                     int bouncing)
+                     int bouncing, int held)
 {
   static const char mon[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
@@ -160,7 +162,8 @@ static void put_head(struct reader *r, const struct entry *e, const struct str *
            e->id, e->size);
   puts_(r, head);
   put_safe(r, sender->s, sender->len);
-  puts_(r, bouncing ? ">  bouncing\n" : ">\n");
+  puts_(r, bouncing ? ">  bouncing" : ">");
+  puts_(r, held ? "  held\n" : "\n");
 }
 
 /* one envelope field up to its NUL: 1 read, 0 malformed (EOF or too
@@ -216,15 +219,20 @@ static int show(struct reader *r, const struct entry *e)
   struct str f = STR_ZERO;
   struct stat bst;
   struct buf in;
-  int fd, got, e2;
+  int fd, got, e2, held = 0;
   qname(name, sizeof name, "mess", e->id, ".env");
   fd = open(name, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) {          /* held by queue-admin */
+    qname(name, sizeof name, "hold", e->id, ".env");
+    fd = open(name, O_RDONLY | O_CLOEXEC);
+    held = 1;
+  }
   if (fd < 0) return errno == ENOENT ? 0 : -1;
   buf_init(&in, fd, space, sizeof space);
   got = get_sender(&in, &f);
   if (got == 1) {
     qname(name, sizeof name, "bounce", e->id, "");
-    put_head(r, e, &f, stat(name, &bst) == 0);
+    put_head(r, e, &f, stat(name, &bst) == 0, held);
     got = put_recipients(r, &in, &f);
   }
   e2 = errno;
@@ -312,14 +320,16 @@ static int collect(struct reader *r, DIR *d, struct list *l)
   return 1;
 }
 
-static void list_queue(struct reader *r)
+/* the envelopes in dir (mess, or hold for held messages) */
+static void list_dir(struct reader *r, const char *dir)
 {
   struct list l = { 0, 0, 0 };
   struct dirent *de;
   unsigned long id;
   size_t i;
-  DIR *d = opendir("mess");
-  if (!d) die_queue("mess");
+  DIR *d = opendir(dir);
+  if (!d && errno == ENOENT && !strcmp(dir, "hold")) return;   /* a queue from before hold/ */
+  if (!d) die_queue(dir);
   if (collect(r, d, &l)) {
     qsort(l.e, l.n, sizeof *l.e, by_age);
     for (i = 0; i < l.n; i++) list_one(r, l.e[i].id);
@@ -331,6 +341,12 @@ static void list_queue(struct reader *r)
   }
   free(l.e);
   closedir(d);
+}
+
+static void list_queue(struct reader *r)
+{
+  list_dir(r, "mess");
+  list_dir(r, "hold");
 }
 
 /* queue-reader -e ID */
@@ -351,6 +367,7 @@ static void copy_message(struct reader *r, unsigned long id, const char *arg)
   struct stat st;
   int fd;
   qname(name, sizeof name, "mess", id, ".env");
+  if (stat(name, &st) < 0 && errno == ENOENT) qname(name, sizeof name, "hold", id, ".env");
   if (stat(name, &st) < 0) {
     if (errno == ENOENT) die_unknown(arg);
     die_message(arg);

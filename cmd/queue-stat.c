@@ -5,7 +5,11 @@
  *   messages in queue but not yet preprocessed: M
  * where N counts the message files HOME/queue/mess/ID and M the messages
  * queue-writer is still writing in HOME/queue/tmp/ (its work files,
- * not counting their .env halves). Reads directories only.
+ * not counting their .env halves), then, only when some message is held
+ * by queue-admin,
+ *   messages held: H
+ * counting the envelopes in HOME/queue/hold/ (held messages are counted
+ * in N too). Reads directories only.
  * Exit codes: 0 printed; 100 usage; 111 a queue directory cannot be
  * read, or output error. */
 #include <dirent.h>
@@ -43,6 +47,14 @@ static int is_message(const char *name)
   return n > 0 && n <= ID_DIGITS && !name[n];
 }
 
+/* hold/ID.env */
+static int is_held(const char *name)
+{
+  unsigned long id;
+  int n = scan_ulong(name, &id);
+  return n > 0 && n <= ID_DIGITS && !strcmp(name + n, ".env");
+}
+
 /* tmp/PID.TIME.N: anything but "." entries and the .env halves */
 static int is_work(const char *name)
 {
@@ -56,6 +68,7 @@ static unsigned long count(const char *dir, int (*wanted)(const char *))
   unsigned long n = 0;
   struct dirent *de;
   DIR *d = opendir(dir);
+  if (!d && errno == ENOENT && wanted == is_held) return 0;   /* a queue from before hold/ */
   if (!d) die_read(dir);
   for (;;) {
     errno = 0;
@@ -72,7 +85,7 @@ int main(int argc, char **argv)
   char space[256];
   struct buf out;
   const char *home;
-  unsigned long mess, work;
+  unsigned long mess, work, held;
 
   diag_init("queue-stat");
   if (argc > 1) diag_usage("");
@@ -80,10 +93,14 @@ int main(int argc, char **argv)
   if (chdir(home) < 0) die_home(home);
   mess = count("queue/mess", is_message);
   work = count("queue/tmp", is_work);
+  held = count("queue/hold", is_held);
   buf_init(&out, 1, space, sizeof space);
   if (buf_puts(&out, "messages in queue: ") < 0 || buf_putu(&out, mess) < 0 ||
       buf_puts(&out, "\nmessages in queue but not yet preprocessed: ") < 0 ||
-      buf_putu(&out, work) < 0 || buf_putflush(&out, "\n", 1) < 0)
+      buf_putu(&out, work) < 0 || buf_puts(&out, "\n") < 0)
     die_output();
+  if (held && (buf_puts(&out, "messages held: ") < 0 || buf_putu(&out, held) < 0 || buf_puts(&out, "\n") < 0))
+    die_output();
+  if (buf_flush(&out) < 0) die_output();
   return EXIT_OK_;
 }

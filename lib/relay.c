@@ -1,6 +1,8 @@
 /* relay.c: rcpthosts, morercpthosts.cdb, RELAYCLIENT, badmailfrom and
  * badrcptto, as qmail-smtpd applies them. Never exits or prints. */
 #include <errno.h>
+#include <fnmatch.h>
+#include <string.h>
 #include "addr.h"
 #include "cdbx.h"
 #include "control.h"
@@ -61,14 +63,25 @@ int relay_append(const struct relay *r, struct str *addr)
   return r->client ? str_cats(addr, r->client) : 0;
 }
 
-/* is addr listed: the exact address or "@domain", in list or in cdb */
+/* a wildcard entry, any case: "@*.example.com" a shell pattern for the
+ * domain, "*@*.example.com" or "spam*@example.com" for the address */
+static int glob_match(const char *e, const char *addr, const char *dom)
+{
+  if (!strpbrk(e, "*?[")) return 0;
+  if (e[0] == '@') return dom && fnmatch(e + 1, dom, FNM_CASEFOLD) == 0;
+  return fnmatch(e, addr, FNM_CASEFOLD) == 0;
+}
+
+/* is addr listed: the exact address, "@domain" or a wildcard entry in
+ * list, or the exact address or "@domain" in cdb */
 static int listed(struct relay *r, const struct str *list, const char *cdb, const char *addr)
 {
   const char *dom = addr_domain(addr), *e;
   size_t pos = 0, at;
   int x;
   while ((e = control_next(list, &pos)))
-    if (case_equals(e, addr) || (dom && e[0] == '@' && case_equals(e + 1, dom))) return 1;
+    if (case_equals(e, addr) || (dom && e[0] == '@' && case_equals(e + 1, dom)) || glob_match(e, addr, dom))
+      return 1;
   if (str_copys(&r->key, addr) < 0) return -1;
   str_lower(&r->key);
   if ((x = cdbx_get(cdb, r->key.s, r->key.len, &r->val)) != 0 || !dom) return x;

@@ -6,7 +6,9 @@
  * appended to every recipient) or, in smtpd, it authenticated. Without
  * control/rcpthosts nothing is ours. control/badmailfrom and badrcptto
  * (and their .cdb forms) list refused addresses ("user@domain") and
- * domains ("@domain"), any case.
+ * domains ("@domain"), any case; the files (not the cdbs) also take
+ * shell wildcards: "@*.domain" against the domain, "*@*.domain" or
+ * "spam*@domain" against the whole address.
  *
  * Control paths are relative: the programs run in HOME. The program
  * reads RELAYCLIENT and puts its value in client. Lookups return 1 yes,

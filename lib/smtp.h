@@ -19,6 +19,7 @@
 #define SMTP_ESC_TIMEOUT        "4.4.2"
 #define SMTP_ESC_TOO_MANY_RCPT  "4.5.3"
 #define SMTP_ESC_TEMP_POLICY    "4.7.0"   /* try later: TLS or auth trouble, closing */
+#define SMTP_ESC_NO_MAILBOX     "5.1.1"   /* no such local recipient */
 #define SMTP_ESC_BAD_SENDER     "5.1.7"
 #define SMTP_ESC_BAD_RCPT       "5.1.3"
 #define SMTP_ESC_TOO_BIG        "5.3.4"
