@@ -4,48 +4,187 @@
 # Programs into bin/ (with qmail's names as links where the interface is
 # the same), man pages into man/, the queue, control/ defaults for this
 # host (only files that do not exist yet), users/, alias/ and service
-# directories made from run/ for PREFIX. Separate users per part come with
-# the system-service installation; see quail-install(8).
+# directories made from run/ for PREFIX, the systemd unit quail.service.
+# As root without DESTDIR: qmail-style users and groups (made when missing),
+# owners and modes as qmail's; with DESTDIR or as another user the owners
+# are only printed. See quail-install(8).
+#
+# Environment (from make's variables of the same names):
+#   DEFAULTDELIVERY  maildir, mailbox or a .qmail line: control/defaultdelivery
+#   SENDMAIL_LINKS   1: /usr/sbin/sendmail and /usr/lib/sendmail link to ours
+#   UNITDIR          where quail.service goes (default /etc/systemd/system)
 set -eu
 destdir=$1 prefix=$2
 shift 2
 root=$destdir$prefix
+unitdir=${UNITDIR:-/etc/systemd/system}
 say() { echo "install: $*"; }
-install -d "$root/bin" "$root/control" "$root/users" "$root/alias" "$root/service" "$root/log" \
-  "$root/queue/tmp" "$root/queue/mess" "$root/queue/bounce" "$root/queue/lock" \
-  "$root/man/man1" "$root/man/man5" "$root/man/man7" "$root/man/man8"
-chmod 700 "$root/queue/tmp" "$root/queue/mess" "$root/queue/bounce"
-[ -p "$root/queue/lock/trigger" ] || mkfifo -m 622 "$root/queue/lock/trigger"
-for p in "$@"; do install -m 755 "bin/$p" "$root/bin/$p"; done
-# qmail's names, for add-ons that call /var/qmail/bin/qmail-*
-link() { [ -e "$root/bin/$2" ] && ln -sf "$2" "$root/bin/$1"; return 0; }
-link qmail-queue queue-writer;   link qmail-inject inject;     link qmail-local deliver-local
-link qmail-remote deliver-remote; link qmail-qread queue-reader; link qmail-qstat queue-stat
-link qmail-showctl showctl;      link qmail-newu newu;         link qmail-popup pop3-login
-link qmail-pop3d pop3d;          link qmail-smtpd smtpd;       link qmail-qmtpd qmtpd
-link qmail-qmqpd qmqpd;          link qmail-qmqpc qmqp-client
-for f in man/*.[0-9]; do
-  [ -f "$f" ] || continue
-  sec=${f##*.}
-  install -m 644 "$f" "$root/man/man$sec/$(basename "$f")"
-done
-host=$(hostname -f 2>/dev/null || hostname)
-c=$root/control
-[ -f "$c/me" ] || { printf '%s\n' "$host" > "$c/me"; say "control/me is $host"; }
-[ -f "$c/locals" ] || printf '%s\nlocalhost\n' "$host" > "$c/locals"
-[ -f "$c/rcpthosts" ] || printf '%s\nlocalhost\n' "$host" > "$c/rcpthosts"
-[ -f "$c/defaultdelivery" ] || printf './Maildir/\n' > "$c/defaultdelivery"
-[ -f "$root/users/assign" ] || printf '.\n' > "$root/users/assign"
-QUAIL_HOME=$root "$root/bin/newu"
-for t in run/*/; do
-  name=$(basename "$t")
-  install -d "$root/service/$name/log" "$root/log/$name"
-  for f in run log/run; do
-    [ -f "$t/$f" ] || continue
-    sed -e "s|@HOME@|$prefix|g" -e "s|@BIN@|$prefix/bin|g" -e "s|@SMTP_PORT@|25|g" \
-        -e "s|@POP3_PORT@|110|g" -e "s|@QMTP_PORT@|209|g" -e "s|@QMQP_PORT@|628|g" -e "s|@HOST@|$host|g" \
-        "$t/$f" > "$root/service/$name/$f"
-    chmod 755 "$root/service/$name/$f"
+die() { echo "install: fatal: $*" >&2; exit 111; }
+case "$prefix" in /*) ;; *) die "PREFIX must be an absolute path: $prefix";; esac
+
+# qmail's split: the network daemons, logs and the alias user own no files
+# that matter (group nofiles); the queue's users share the group quail.
+USERS="quaild:nofiles:$prefix
+quaill:nofiles:$prefix
+alias:nofiles:$prefix/alias
+quailq:quail:$prefix
+quails:quail:$prefix
+quailr:quail:$prefix"
+real=0
+[ -z "$destdir" ] && [ "$(id -u)" = 0 ] && real=1
+
+# own OWNER MODE PATH...: chown and chmod as root, else say what would be done
+# (chown before chmod, which would clear a setuid bit; without the owner,
+# never a setuid bit: a DESTDIR install as root would make it setuid root)
+own() {
+  o=$1 m=$2; shift 2
+  if [ $real = 1 ]; then chown "$o" "$@"; chmod "$m" "$@"; return; fi
+  chmod "${m#[24]}" "$@"
+  owned="$owned
+  $o $m $*"
+}
+owned=
+
+make_users() {
+  for g in nofiles quail; do
+    getent group "$g" >/dev/null && continue
+    if [ $real = 1 ]; then { groupadd --system "$g" || die "groupadd $g failed"; say "created group $g"; }
+    else say "would create group $g (groupadd --system $g)"; fi
   done
-done
+  echo "$USERS" | while IFS=: read -r u g h; do
+    if getent passwd "$u" >/dev/null; then
+      have=$(getent passwd "$u" | cut -d: -f6)
+      [ "$have" = "$h" ] || say "warning: user $u exists with home $have, not $h"
+      continue
+    fi
+    if [ $real = 1 ]; then
+      useradd --system -g "$g" -d "$h" -M -s /usr/sbin/nologin "$u" || die "useradd $u failed"
+      say "created user $u ($g, $h)"
+    else say "would create user $u (useradd --system -g $g -d $h -M -s /usr/sbin/nologin $u)"; fi
+  done
+}
+
+make_dirs() {
+  install -d "$root/bin" "$root/control" "$root/users" "$root/alias" "$root/service" "$root/log" \
+    "$root/queue/tmp" "$root/queue/mess" "$root/queue/bounce" "$root/queue/hold" "$root/queue/lock" \
+    "$root/man/man1" "$root/man/man5" "$root/man/man7" "$root/man/man8"
+  [ -p "$root/queue/lock/trigger" ] || mkfifo "$root/queue/lock/trigger"
+}
+
+install_programs() {
+  for p in "$@"; do install -m 755 "bin/$p" "$root/bin/$p"; done
+  # qmail's names, for add-ons that call /var/qmail/bin/qmail-*
+  link qmail-queue queue-writer;   link qmail-inject inject;     link qmail-local deliver-local
+  link qmail-remote deliver-remote; link qmail-qread queue-reader; link qmail-qstat queue-stat
+  link qmail-showctl showctl;      link qmail-newu newu;         link qmail-popup pop3-login
+  link qmail-pop3d pop3d;          link qmail-smtpd smtpd;       link qmail-qmtpd qmtpd
+  link qmail-qmqpd qmqpd;          link qmail-qmqpc qmqp-client
+  for f in man/*.[0-9]; do
+    [ -f "$f" ] || continue
+    install -m 644 "$f" "$root/man/man${f##*.}/$(basename "$f")"
+  done
+}
+link() { [ -e "$root/bin/$2" ] && ln -sf "$2" "$root/bin/$1"; return 0; }
+
+# default_delivery: qmail's boot/ variants by name, or a .qmail line as is
+default_delivery() {
+  case "${DEFAULTDELIVERY:-}" in
+    '') [ -f "$c/defaultdelivery" ] || printf './Maildir/\n' > "$c/defaultdelivery"; return;;
+    maildir|Maildir) d=./Maildir/;;
+    mailbox|mbox|Mailbox) d=./Mailbox;;
+    [./\|\&]*) d=$DEFAULTDELIVERY;;
+    *) echo "install: fatal: DEFAULTDELIVERY must be maildir, mailbox or a .qmail line (./Maildir/, ./Mailbox, |program, &address): $DEFAULTDELIVERY" >&2
+       exit 100;;
+  esac
+  printf '%s\n' "$d" > "$c/defaultdelivery"
+  say "default delivery: $d"
+}
+
+install_control() {
+  host=$(hostname -f 2>/dev/null || hostname)
+  c=$root/control
+  [ -f "$c/me" ] || { printf '%s\n' "$host" > "$c/me"; say "control/me is $host"; }
+  [ -f "$c/locals" ] || printf '%s\nlocalhost\n' "$host" > "$c/locals"
+  [ -f "$c/rcpthosts" ] || printf '%s\nlocalhost\n' "$host" > "$c/rcpthosts"
+  default_delivery
+  [ -f "$root/users/assign" ] || printf '.\n' > "$root/users/assign"
+  QUAIL_HOME=$root "$root/bin/newu"
+  # postmaster, root and MAILER-DAEMON end in the alias user's Maildir
+  # until the administrator forwards them to a person
+  for a in postmaster root mailer-daemon; do
+    [ -f "$root/alias/.qmail-$a" ] || printf './Maildir/\n' > "$root/alias/.qmail-$a"
+  done
+  [ -d "$root/alias/Maildir" ] || "$root/bin/maildirmake" "$root/alias/Maildir"
+}
+
+install_services() {
+  for t in run/*/; do
+    name=$(basename "$t")
+    install -d "$root/service/$name/log" "$root/log/$name"
+    for f in run log/run; do
+      [ -f "$t/$f" ] || continue
+      sed -e "s|@HOME@|$prefix|g" -e "s|@BIN@|$prefix/bin|g" -e "s|@SMTP_PORT@|25|g" \
+          -e "s|@POP3_PORT@|110|g" -e "s|@QMTP_PORT@|209|g" -e "s|@QMQP_PORT@|628|g" -e "s|@HOST@|$host|g" \
+          -e "$logas" "$t/$f" > "$root/service/$name/$f"
+      chmod 755 "$root/service/$name/$f"
+    done
+  done
+}
+
+install_unit() {
+  u=$destdir$unitdir
+  if ! install -d "$u" 2>/dev/null || [ ! -w "$u" ]; then
+    say "skipping $unitdir/quail.service: not writable"; return 0
+  fi
+  sed -e "s|@PREFIX@|$prefix|g" mk/quail.service > "$u/quail.service"
+  chmod 644 "$u/quail.service"
+  say "systemd unit $unitdir/quail.service: systemctl enable --now quail"
+  if [ $real = 1 ] && [ -d /run/systemd/system ] && [ "$unitdir" = /etc/systemd/system ]; then
+    systemctl daemon-reload || say "warning: systemctl daemon-reload failed"
+  fi
+}
+
+# sendmail_links: only when asked, since they replace another MTA's
+sendmail_links() {
+  [ "${SENDMAIL_LINKS:-0}" = 1 ] || return 0
+  for l in /usr/sbin/sendmail /usr/lib/sendmail; do
+    install -d "$destdir$(dirname $l)"
+    if [ -e "$destdir$l" ] && [ ! -L "$destdir$l" ] && [ ! -e "$destdir$l.quail-saved" ]; then
+      mv "$destdir$l" "$destdir$l.quail-saved" && say "moved $l to $l.quail-saved"
+    fi
+    ln -sfn "$prefix/bin/sendmail" "$destdir$l"
+    say "$l links to $prefix/bin/sendmail"
+  done
+}
+
+# set_owners: qmail's owners and modes; queue-writer is setuid quailq, so
+# the queue is open to everyone only through it
+set_owners() {
+  own root:quail 755 "$root" "$root/bin" "$root/control" "$root/users" "$root/service" "$root/log"
+  own root:quail 755 "$root"/bin/*
+  own quailq:quail 4711 "$root/bin/queue-writer"
+  own quailq:quail 750 "$root/queue" "$root/queue/lock"
+  own quailq:quail 700 "$root/queue/tmp" "$root/queue/mess" "$root/queue/bounce" "$root/queue/hold"
+  own quailq:quail 622 "$root/queue/lock/trigger"
+  own alias:nofiles 2755 "$root/alias"
+  own alias:nofiles 644 "$root/alias"/.qmail-*
+  for d in "$root"/log/*/; do own quaill:nofiles 755 "$d"; done
+  if [ $real = 1 ]; then
+    chown -R alias:nofiles "$root/alias/Maildir"
+  else
+    say "as root without DESTDIR these owners and modes would be set:$owned"
+  fi
+}
+
+umask 022
+make_users
+make_dirs
+install_programs "$@"
+install_control
+logas=s/^//
+[ $real = 1 ] && logas='s|^exec svlogd|exec chpst -u quaill:nofiles svlogd|'
+install_services
+install_unit
+sendmail_links
+set_owners
 say "installed under $root"

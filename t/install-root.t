@@ -1,0 +1,113 @@
+#!/bin/bash
+# make install as root for real into a temporary PREFIX: users and groups,
+# owners and modes as qmail's, the systemd unit, the default delivery;
+# then the installed services under runsvdir (systemd's path without
+# systemd) on free loopback ports, used by a non-root user through
+# PREFIX/bin/sendmail and by SMTP. A DESTDIR install creates no user and
+# makes the sendmail links only when asked.
+# The users quaild quaill quailq quails quailr alias and the groups quail
+# and nofiles are the real ones: made when missing, never removed.
+. "$(dirname "$0")/lib.sh"
+[ "$(id -u)" = 0 ] || skip_all "not root: make install creates users and sets owners"
+command -v useradd >/dev/null || skip_all "no useradd"
+command -v runuser >/dev/null || skip_all "no runuser"
+P=$(mktemp -d /var/tmp/quail-test-XXXXXX) || { echo "Bail out! mktemp"; exit 1; }
+RSV=
+finish() {
+  [ -n "$RSV" ] && kill -HUP "$RSV" 2>/dev/null && wait "$RSV" 2>/dev/null
+  case "$P" in /var/tmp/quail-test-??????) rm -rf "$P";; esac
+  _cleanup
+}
+trap finish EXIT
+sendmail_before=$(readlink /usr/sbin/sendmail 2>/dev/null || ls -l /usr/sbin/sendmail 2>/dev/null)
+
+# a build of this tree for PREFIX (setuid programs use the compiled-in
+# prefix, never QUAIL_HOME)
+mkdir "$T/src"
+(cd "$SRC" && git ls-files -co --exclude-standard | grep -vE '^(obj|bin)/' | tar cf - -T -) | tar xf - -C "$T/src"
+make -s -j2 -C "$T/src" install PREFIX="$P" UNITDIR="$T/units" DEFAULTDELIVERY=maildir > "$T/out" 2>&1
+st=$?
+is "$st" 0 "make install as root into $P exits 0"
+[ "$st" = 0 ] || { diag "$(tail -20 "$T/out")"; done_testing; }
+like "$(cat "$T/out")" "default delivery: ./Maildir/" "says the default delivery"
+
+for u in quaild quaill quailq quails quailr alias; do ok "user $u exists" getent passwd "$u"; done
+for g in quail nofiles; do ok "group $g exists" getent group "$g"; done
+is "$(id -gn quailq)" quail "quailq is in group quail"
+is "$(id -gn quaild)" nofiles "quaild is in group nofiles"
+own() { stat -c '%U:%G %a' "$1"; }
+is "$(own "$P/bin/queue-writer")" "quailq:quail 4711" "queue-writer setuid quailq"
+is "$(own "$P/bin/smtpd")" "root:quail 755" "other programs root's"
+is "$(own "$P/queue")" "quailq:quail 750" "queue owned by quailq, closed to others"
+is "$(own "$P/queue/mess")" "quailq:quail 700" "queue/mess private to quailq"
+is "$(own "$P/queue/tmp")" "quailq:quail 700" "queue/tmp private to quailq"
+is "$(own "$P/queue/lock/trigger")" "quailq:quail 622" "trigger FIFO writable by all"
+is "$(own "$P/alias")" "alias:nofiles 2755" "alias/ owned by alias"
+is "$(own "$P/log/smtpd")" "quaill:nofiles 755" "logs owned by quaill"
+is "$(own "$P/control")" "root:quail 755" "control/ root's"
+is "$(cat "$P/control/defaultdelivery")" "./Maildir/" "DEFAULTDELIVERY=maildir written"
+like "$(cat "$P/service/smtpd/log/run")" "exec chpst -u quaill:nofiles svlogd -tt $P/log/smtpd" "svlogd runs as quaill"
+like "$(cat "$T/units/quail.service")" "ExecStart=/usr/bin/runsvdir -P $P/service" "systemd unit runs runsvdir on PREFIX/service"
+ok "man pages installed" test -f "$P/man/man8/quail-install.8" -a -f "$P/man/man8/quailctl.8" -a -f "$P/man/man1/mailsubj.1"
+is "$(readlink /usr/sbin/sendmail 2>/dev/null || ls -l /usr/sbin/sendmail 2>/dev/null)" "$sendmail_before" "/usr/sbin/sendmail untouched without SENDMAIL_LINKS"
+nok "nobody cannot write the queue directly" runuser -u nobody -- touch "$P/queue/mess/x" 2>/dev/null
+
+# a mailbox for user nobody, and the services on free loopback ports
+nuid=$(id -u nobody) ngid=$(id -g nobody)
+printf '=box:nobody:%s:%s:%s/box:::\n.\n' "$nuid" "$ngid" "$P" > "$P/users/assign"
+QUAIL_HOME=$P "$P/bin/newu"
+install -d -o nobody -g "$ngid" "$P/box"
+runuser -u nobody -- "$P/bin/maildirmake" "$P/box/Maildir"
+SP=$(free_port) PP=$(free_port) TP=$(free_port) QP=$(free_port)
+sed -i "s/127.0.0.1 25 /127.0.0.1 $SP /" "$P/service/smtpd/run"
+sed -i "s/127.0.0.1 110 /127.0.0.1 $PP /" "$P/service/pop3d/run"
+sed -i "s/^addr=0 /addr=127.0.0.1 /; s/\$addr 209 /\$addr $TP /" "$P/service/qmtpd/run"
+sed -i "s/^addr=0 /addr=127.0.0.1 /; s/\$addr 628 /\$addr $QP /" "$P/service/qmqpd/run"
+env -u QUAIL_HOME runsvdir -P "$P/service" >/dev/null 2>&1 &
+RSV=$!
+running() { [ "$(env -u QUAIL_HOME "$P/bin/quailctl" status 2>/dev/null | grep -c '^run: ')" -ge 10 ]; }
+ok "every installed service runs" wait_for 15 running
+smtp_up() { $PY -c "import socket,sys; s=socket.create_connection(('127.0.0.1',$SP),2); sys.exit(0 if s.recv(100).startswith(b'220') else 1)" 2>/dev/null; }
+ok "installed smtpd answers" wait_for 10 smtp_up
+
+user_of() { ps -o user= -p "$(sv status "$P/service/$1" | sed -n 's/^run: [^(]*(pid \([0-9]*\)).*/\1/p')"; }
+is "$(user_of queue-manager)" root "queue-manager runs as root (local deliveries switch users)"
+is "$(user_of smtpd)" quaild "smtpd's tcpserver runs as quaild"
+ok "smtpd's log written by quaill" wait_for 10 test -f "$P/log/smtpd/current"
+is "$(stat -c %U "$P/log/smtpd/current")" quaill "log files owned by quaill"
+
+# a message from a non-root user through PREFIX/bin/sendmail
+printf 'Subject: from nobody\n\nhello from nobody\n' | runuser -u nobody -- env -u QUAIL_HOME "$P/bin/sendmail" box@localhost
+is "$?" 0 "nobody's sendmail exits 0"
+ok "it lands in the Maildir" wait_for 15 md_has "$P/box/Maildir" 1
+f=$(md_grep "$P/box/Maildir" 'hello from nobody')
+ok "the message is there" test -n "$f"
+is "$(stat -c %U "$f" 2>/dev/null)" nobody "delivered as the mailbox's user"
+like "$(cat "$f" 2>/dev/null)" "Return-Path: <nobody@" "sender is nobody"
+# and one by SMTP: smtpd as quaild through setuid queue-writer
+$PY - "$SP" <<'PY'
+import smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10)
+s.sendmail("a@example.org", ["box@localhost"], "Subject: by smtp\r\n\r\nhello by smtp\r\n")
+s.quit()
+PY
+is "$?" 0 "SMTP to the installed smtpd accepted"
+ok "it lands in the Maildir too" wait_for 15 md_has "$P/box/Maildir" 2
+like "$(cat "$P/log/smtpd/current" 2>/dev/null)" "pid [0-9]+ from 127.0.0.1" "smtpd's log has the connection"
+ls -n "$P/queue/mess" > "$T/mess" 2>&1
+ok "queue empty, nothing left behind" wait_for 10 test -z "$(ls "$P/queue/mess")"
+
+# a DESTDIR install creates no user, sets no setuid bit, links sendmail when asked
+make -s -C "$T/src" install DESTDIR="$T/dest" PREFIX="$P" UNITDIR=/etc/systemd/system SENDMAIL_LINKS=1 DEFAULTDELIVERY=mailbox > "$T/out2" 2>&1
+is "$?" 0 "DESTDIR install exits 0"
+like "$(cat "$T/out2")" "these owners and modes would be set" "prints the owners instead of setting them"
+like "$(cat "$T/out2")" "quailq:quail 4711 $T/dest$P/bin/queue-writer" "names queue-writer's"
+is "$(stat -c %a "$T/dest$P/bin/queue-writer")" 711 "no setuid bit in DESTDIR"
+is "$(readlink "$T/dest/usr/sbin/sendmail")" "$P/bin/sendmail" "SENDMAIL_LINKS=1: /usr/sbin/sendmail"
+is "$(readlink "$T/dest/usr/lib/sendmail")" "$P/bin/sendmail" "SENDMAIL_LINKS=1: /usr/lib/sendmail"
+is "$(cat "$T/dest$P/control/defaultdelivery")" "./Mailbox" "DEFAULTDELIVERY=mailbox"
+ok "unit under DESTDIR" test -f "$T/dest/etc/systemd/system/quail.service"
+make -s -C "$T/src" install DESTDIR="$T/dest" PREFIX="$P" DEFAULTDELIVERY=nonsense > "$T/out3" 2>&1
+nok "a bad DEFAULTDELIVERY fails" test "$?" = 0
+like "$(cat "$T/out3")" "DEFAULTDELIVERY must be maildir, mailbox or a .qmail line" "and says why"
+done_testing

@@ -1,0 +1,77 @@
+#!/bin/bash
+# quailctl against a runsvdir started here on a test instance's service/:
+# usage, refusal without runsvdir, status, flush, reload, stop, start,
+# restart.
+. "$(dirname "$0")/lib.sh"
+SMTP_PORT=$(free_port) POP3_PORT=$(free_port) QMTP_PORT=$(free_port) QMQP_PORT=$(free_port)
+export SMTP_PORT POP3_PORT QMTP_PORT QMQP_PORT
+inst_new
+H=$INST/mail/test
+S=$INST/service
+LOG=$INST/log/queue-manager/current
+RSV=
+# runsvdir's HUP stops every runsv and its service before the usual cleanup
+trap '[ -n "$RSV" ] && kill -HUP "$RSV" 2>/dev/null && wait "$RSV" 2>/dev/null; _cleanup' EXIT
+smtp_up() { $PY -c "import socket,sys; s=socket.create_connection(('127.0.0.1',$SMTP_PORT),2); sys.exit(0 if s.recv(100).startswith(b'220') else 1)" 2>/dev/null; }
+all_run() { [ "$(quailctl status 2>/dev/null | grep -c '^run: ')" -ge 10 ]; }
+all_down() { [ "$(quailctl status 2>/dev/null | grep -c "^down: $S/[a-z0-9-]*:")" = 5 ]; }
+qm_pid() { sv status "$S/queue-manager" | sed -n 's/^run: [^(]*(pid \([0-9]*\)).*/\1/p'; }
+
+quailctl >/dev/null 2>&1
+is "$?" 100 "no argument: usage, 100"
+quailctl bogus 2>"$T/err"
+is "$?" 100 "unknown command: usage, 100"
+like "$(cat "$T/err")" "usage: quailctl start\|stop" "usage text"
+quailctl status >/dev/null 2>&1
+is "$?" 111 "status without runsvdir: 111"
+quailctl start 2>"$T/err"
+is "$?" 111 "start without runsvdir or the systemd unit: 111"
+like "$(cat "$T/err")" "no runsvdir supervises $S" "and says what to start"
+
+runsvdir -P "$S" >/dev/null 2>&1 &
+RSV=$!
+ok "every service and log runs" wait_for 15 all_run
+out=$(quailctl status)
+is "$?" 0 "status exits 0"
+like "$out" "^run: $S/queue-manager: \(pid [0-9]+\)" "status: queue-manager runs"
+like "$out" "run: $S/smtpd: \(pid [0-9]+\)" "status: smtpd runs"
+like "$out" "run: $S/smtpd/log: \(pid [0-9]+\)" "status: smtpd's log runs"
+like "$out" "messages in queue: 0" "status: queue-stat's count"
+ok "smtpd answers" wait_for 10 smtp_up
+
+# flush: a deferred message is retried at once
+cat > "$H/.qmail-retry" <<'Q'
+|if [ -e "$HOME/seen" ]; then exit 0; fi; touch "$HOME/seen"; echo "not yet"; exit 111
+Q
+printf 'Subject: flush me\n\nx\n' | qw a@example.org test-retry@localhost
+ok "first attempt deferred" wait_for 10 grep -q "deferral: not yet" "$LOG"
+like "$(quailctl status)" "messages in queue: 1" "status counts the waiting message"
+quailctl flush
+is "$?" 0 "flush exits 0"
+ok "flush: the retry succeeds" wait_for 10 grep -q "success: " "$LOG"
+ok "and the queue is empty" wait_for 5 queue_empty
+
+# reload: queue-manager rereads control/concurrencylocal
+echo 3 > "$INST/control/concurrencylocal"
+quailctl reload
+is "$?" 0 "reload exits 0"
+printf 'Subject: after reload\n\nx\n' | qw a@example.org test@localhost
+ok "reload: the new concurrency is in the status lines" wait_for 10 grep -q "status: local [0-9]*/3 " "$LOG"
+
+# stop, start, restart
+quailctl stop
+is "$?" 0 "stop exits 0"
+ok "stop: every service down" wait_for 15 all_down
+nok "stop: smtpd no longer answers" smtp_up
+like "$(quailctl status)" "run: $S/queue-manager/log:" "stop leaves the logs running"
+quailctl start
+is "$?" 0 "start exits 0"
+ok "start: every service runs again" wait_for 15 all_run
+ok "start: smtpd answers again" wait_for 10 smtp_up
+p1=$(qm_pid)
+quailctl restart >/dev/null
+is "$?" 0 "restart exits 0"
+wait_for 15 all_run
+p2=$(qm_pid)
+ok "restart: a new queue-manager ($p1 -> $p2)" test -n "$p2" -a "$p1" != "$p2"
+done_testing
