@@ -20,7 +20,7 @@ runs=${RUNS:-3} count=${COUNT:-1000} size=${SIZE:-2048}
 smtp_count=${SMTP_COUNT:-2000} sessions=${SESSIONS:-1 10 50}
 workloads=${*:-sendmail smtp pop3}
 anchor=${POSTFIX_ANCHOR:-$src/../shared/bench/postfix-anchor.sh}
-out=$(mktemp -d /tmp/quail-bench.XXXXXX)
+out=$(mktemp -d "${TMPDIR:-/tmp}/quail-bench.XXXXXX")
 raw=$out/raw.txt
 port=${QUAIL_SMTP_PORT:-2527}
 
@@ -31,7 +31,9 @@ export QUAIL_HOME=$inst
 QMD=$inst/mail/test/Maildir
 quail_start() {
   "$src/bin/queue-manager" > "$inst/qm.log" 2>&1 & qm=$!
-  tcpserver -R -H -c 100 -b 100 127.0.0.1 "$port" env RELAYCLIENT= "$src/bin/smtpd" 2>/dev/null & tcp=$!
+  # as run/smtpd does: RELAYCLIENT from a tcprules cdb, no extra exec per connection
+  printf '127.:allow,RELAYCLIENT=""\n' | tcprules "$inst/control/tcp.bench.cdb" "$inst/control/tcp.bench.tmp"
+  tcpserver -R -H -l quail.test -x "$inst/control/tcp.bench.cdb" -c 100 -b 100 127.0.0.1 "$port" "$src/bin/smtpd" 2>/dev/null & tcp=$!
   sleep 0.5
 }
 quail_stop() { kill "$tcp" "$qm"; wait "$tcp" "$qm" 2>/dev/null || true; }

@@ -18,10 +18,11 @@ c0=$(cpu_busy); t0=$(now)
 # server that forks per connection (seen with a five-line shell server
 # under tcpserver too), which would measure the VM, not the MTA. A
 # background watchdog kills a stuck run instead.
-( sleep 600; pkill -f "smtp-source -s $sess -m $count" ) & dog=$!
+# (its output goes nowhere: it must not hold the caller's $(...) pipe open)
+( sleep 600; pkill -x smtp-source ) >/dev/null 2>&1 & dog=$!
 /usr/bin/time -f '%U %S' -o "$tlog" "$src" -s "$sess" -m "$count" -l "$size" \
   -f "$from" -t "$to" "$target" || die "smtp-source failed"
-kill "$dog" 2>/dev/null || true
+pkill -P "$dog" 2>/dev/null; kill "$dog" 2>/dev/null || true
 t1=$(now)
 while [ "$(md_count "$md")" -lt "$count" ]; do
   [ "$(calc "$(now) - $t0" 0)" -gt "${TIMEOUT:-600}" ] && break

@@ -5,7 +5,9 @@
  *
  * Reads the message on fd 0 (a seekable file, read again for every
  * delivery), HOMEDIR/.qmail<dash><ext> or a -default file (else the
- * defaultdelivery text), and QUAIL_HOME/control/timeoutlocal. Writes
+ * defaultdelivery text), and QUAIL_HOME/control/timeoutlocal, and for SRS
+ * (srs(8)) control/srsdomain, srssecret and locals: forwards of mail
+ * from a domain not in locals get an SRS0 sender at srsdomain. Writes
  * messages into Maildirs (tmp/ then new/) and mbox files (locked, taken
  * back on failure), runs |programs with sh -c in HOMEDIR with the
  * qmail-command(8) environment, and hands all forwards to one run of
@@ -36,6 +38,7 @@
 #include "maildir.h"
 #include "mbox.h"
 #include "qq.h"
+#include "srs.h"
 #include "str.h"
 
 #define USAGE "[-nN] user homedir local dash ext domain sender defaultdelivery"
@@ -60,6 +63,7 @@ struct job {
   unsigned long nfile, nforward, nprogram;
   unsigned long timeout;          /* for programs */
   struct str qqprog;              /* queue-writer or $QMAILQUEUE */
+  struct str srsdomain, srssecret, srslocals;   /* SRS when srsdomain is set */
   long qp;                        /* its pid, for the report */
   int stop;                       /* a program exited 99 */
 };
@@ -153,6 +157,10 @@ static void NORETURN die_xbitprog(void)
 static void NORETURN die_badforward(const char *a)
 {
   die(EXIT_TEMP, "4.7.0", "Uh-oh: bad forward address: ", a, 0);
+}
+static void NORETURN die_srscontrol(void)
+{
+  die(EXIT_TEMP, "4.3.0", "Unable to read control/srsdomain, srssecret or locals", "", 1);
 }
 static void NORETURN die_control(void)
 {
@@ -651,6 +659,20 @@ static int copy_to_qq(struct qq *q)
   }
 }
 
+/* SRS: a foreign sender of a forward becomes SRS0-...@srsdomain, so
+ * that SPF at the next hop sees our domain */
+static void srs_rewrite(struct job *j)
+{
+  struct str out = STR_ZERO;
+  const char *at = strrchr(j->newsender.s, '@');
+  if (!j->srsdomain.len || !j->srssecret.len || !at || !at[1]) return;
+  if (case_equals(at + 1, j->srsdomain.s) || control_member(&j->srslocals, at + 1)) return;
+  if (srs_forward(j->srssecret.s, j->newsender.s, j->srsdomain.s, time(0), &out) < 0) die_nomem();
+  j->newsender.len = 0;
+  cat(&j->newsender, out.s);
+  str_free(&out);
+}
+
 /* every forward address in one queue-writer run, our Delivered-To first */
 static void deliver_forwards(struct job *j)
 {
@@ -663,6 +685,7 @@ static void deliver_forwards(struct job *j)
   j->qp = (long)q.pid;
   qq_put(&q, j->dtline.s, j->dtline.len);
   if (copy_to_qq(&q) < 0) { qq_abort(&q); die_read(); }
+  srs_rewrite(j);
   if (qq_from(&q, j->newsender.s) < 0) die_nomem();
   while ((a = control_next(&j->forwards, &pos)))
     if (qq_to(&q, a) < 0) die_nomem();
@@ -756,6 +779,22 @@ static void parse_args(struct job *j, int argc, char **argv)
   if (*j->ext) { cat(&j->base, j->dash); cat(&j->base, j->safeext.s); }
 }
 
+/* control/srsdomain, srssecret and locals, when SRS is wanted */
+static void read_srs(struct job *j, const char *home)
+{
+  struct str path = STR_ZERO;
+  cat(&path, home);
+  cat(&path, "/control/srsdomain");
+  if (control_readline(path.s, &j->srsdomain, 0) < 0) die_srscontrol();
+  if (j->srsdomain.len) {
+    path.len = 0; cat(&path, home); cat(&path, "/control/srssecret");
+    if (control_readline(path.s, &j->srssecret, 0) < 0) die_srscontrol();
+    path.len = 0; cat(&path, home); cat(&path, "/control/locals");
+    if (control_readlines(path.s, &j->srslocals) < 0) die_srscontrol();
+  }
+  str_free(&path);
+}
+
 /* control/timeoutlocal and the queue program, read before we leave the
  * directory a relative QUAIL_HOME is relative to */
 static void read_config(struct job *j)
@@ -773,6 +812,7 @@ static void read_config(struct job *j)
   if (j->doit && control_readulong(path.s, &j->timeout, TIMEOUT_DEFAULT) < 0) die_control();
   if (!j->timeout) j->timeout = TIMEOUT_DEFAULT;
   if (j->timeout > TIMEOUT_MAX) j->timeout = TIMEOUT_MAX;
+  if (j->doit) read_srs(j, home);
   str_free(&path);
 }
 

@@ -12,9 +12,13 @@
  * Reads HOME/control/: me, smtpgreeting, rcpthosts, morercpthosts.cdb,
  * databytes, maxrcpt, timeoutsmtpd, smtpgreetdelay, badmailfrom(.cdb),
  * badrcptto(.cdb), servercert.pem, authplaintext, smtpnormalize,
- * etrndomains (ETRN, RFC 1985: a flush of the queue, and maildir-smtp).
+ * rcptcheck (and users/rcpt.cdb: unknown local recipients refused at
+ * RCPT, see newrcpt(8)),
+ * etrndomains (ETRN, RFC 1985: a flush of the queue, and maildir-smtp),
+ * spf (SPF at MAIL FROM: off, mark or reject; see quail-control(5)).
  * Environment: TCPREMOTEIP, TCPREMOTEHOST, RELAYCLIENT, AUTHPLAINTEXT,
- * QMAILQUEUE, QUAIL_HOME.
+ * QMAILQUEUE, QUAIL_HOME, QUAIL_RESOLVCONF (SPF's name servers).
+ * Sets QUAIL_SPF and QUAIL_SPF_DOMAIN for the queue program (auth-check).
  * Writes one log line per transaction (and per refusal) to fd 2.
  *
  * Exit codes: 0 the session ended (QUIT, or the client went away);
@@ -38,8 +42,10 @@
 #include "fsx.h"
 #include "home.h"
 #include "qq.h"
+#include "rcptcheck.h"
 #include "relay.h"
 #include "smtp.h"
+#include "spf.h"
 #include "str.h"
 #include "tlsx.h"
 
@@ -57,13 +63,19 @@
 #define TIMEOUT_MAX      86400       /* longer settings are cut to this */
 #define GREETDELAY_MAX   60
 #define PATH_MAX_HOME    4096
+#define ESC_SPF_FAIL     "5.7.23"    /* RFC 7372 */
+#define ESC_SPF_TEMP     "4.7.24"
+
+enum spf_mode { SPF_OFF, SPF_MARK, SPF_REJECT };
 
 /* control/ as read once at the start */
 struct config {
   struct str me, greeting;
   struct relay relay;           /* rcpthosts, badmailfrom, badrcptto, RELAYCLIENT */
+  struct rcptcheck rcpt;        /* users/rcpt.cdb: which local recipients exist */
   unsigned long databytes, maxrcpt, timeout, greetdelay;
   int normalize, authplain;
+  int spf;                      /* enum spf_mode, from control/spf */
 };
 
 /* the message being received */
@@ -87,6 +99,8 @@ struct session {
   struct str helo;
   int esmtp;
   struct str auth_user;         /* empty when not authenticated */
+  struct spf *spf;              /* opened at the first check */
+  struct str spf_header;        /* Received-SPF for this transaction, or empty */
   unsigned bad, authfails;
   /* the transaction */
   int have_mail, utf8;
@@ -225,18 +239,32 @@ static int read_flag(const char *path, int *flag)
   return r < 0 ? -1 : 0;
 }
 
+/* control/spf: "off" (or missing), "mark", or "reject" */
+static int read_spf_mode(const char *path, int *mode)
+{
+  struct str x = STR_ZERO;
+  int r = control_readline(path, &x, "off");
+  *mode = SPF_OFF;
+  if (r >= 0 && !strcmp(x.s, "mark")) *mode = SPF_MARK;
+  if (r >= 0 && !strcmp(x.s, "reject")) *mode = SPF_REJECT;
+  str_free(&x);
+  return r < 0 ? -1 : 0;
+}
+
 /* every control file; on failure *bad names the one that could not be read */
 static int load_config(struct config *c, const char **bad)
 {
   if (control_readline(*bad = "control/me", &c->me, "localhost") < 0) return -1;
   if (control_readline(*bad = "control/smtpgreeting", &c->greeting, c->me.s) < 0) return -1;
   if (relay_load(&c->relay, bad) < 0 || relay_load_bad(&c->relay, bad) < 0) return -1;
+  if (rcptcheck_load(&c->rcpt, c->me.s, bad) < 0) return -1;
   if (control_readulong(*bad = "control/databytes", &c->databytes, DATABYTES_DEFAULT) < 0) return -1;
   if (control_readulong(*bad = "control/maxrcpt", &c->maxrcpt, MAXRCPT_DEFAULT) < 0) return -1;
   if (control_readulong(*bad = "control/timeoutsmtpd", &c->timeout, TIMEOUT_DEFAULT) < 0) return -1;
   if (control_readulong(*bad = "control/smtpgreetdelay", &c->greetdelay, 0) < 0) return -1;
   if (read_flag(*bad = "control/smtpnormalize", &c->normalize) < 0) return -1;
   if (read_flag(*bad = "control/authplaintext", &c->authplain) < 0) return -1;
+  if (read_spf_mode(*bad = "control/spf", &c->spf) < 0) return -1;
   if (!c->timeout) c->timeout = TIMEOUT_DEFAULT;
   if (c->timeout > TIMEOUT_MAX) c->timeout = TIMEOUT_MAX;
   if (c->greetdelay > GREETDELAY_MAX) c->greetdelay = GREETDELAY_MAX;
@@ -252,6 +280,7 @@ static void reset_transaction(struct session *s)
   stop_queue(&s->msg);
   s->have_mail = s->utf8 = s->chunking = 0;
   s->sender.len = 0;
+  s->spf_header.len = 0;
   s->rcpts.len = 0;
   s->nrcpt = 0;
 }
@@ -439,6 +468,45 @@ static void refuse(struct session *s, const char *what, const char *addr, const 
   str_free(&d);
 }
 
+/* the result for the queue program (auth-check reads it for DMARC) */
+static void export_spf(struct session *s, enum spf_result r)
+{
+  const char *at = strrchr(s->addr.s, '@');
+  if (setenv("QUAIL_SPF", spf_name(r), 1) < 0) die_nomem();
+  if (setenv("QUAIL_SPF_DOMAIN", at ? at + 1 : s->helo.s, 1) < 0) die_nomem();
+}
+
+/* SPF at MAIL FROM (control/spf); relay clients and authenticated
+ * sessions skip it. 0 go on, or -1 with the reply sent. */
+static int check_spf(struct session *s)
+{
+  enum spf_result r;
+  unsetenv("QUAIL_SPF");
+  unsetenv("QUAIL_SPF_DOMAIN");
+  if (s->cf.spf == SPF_OFF || s->cf.relay.client || s->auth_user.len) return 0;
+  if (!s->spf && !(s->spf = spf_open(getenv("QUAIL_RESOLVCONF"), s->cf.me.s))) {
+    if (errno == ENOMEM) die_nomem();
+    diag_warnsys("unable to start SPF checks", (char *)0);
+    r = SPF_R_TEMPERROR;
+  } else if (spf_check(s->spf, s->ip, s->helo.s, s->addr.s, &r, &s->spf_header) < 0) {
+    if (errno == ENOMEM) die_nomem();
+    return 0;   /* an address SPF cannot check (TCPREMOTEIP unknown) */
+  }
+  export_spf(s, r);
+  if (s->cf.spf != SPF_REJECT) return 0;
+  if (r == SPF_R_FAIL) {
+    refuse(s, "from", s->addr.s, "spf fail");
+    reply(s, 550, ESC_SPF_FAIL, "SPF check failed: the sender's domain does not allow mail from this host");
+    return -1;
+  }
+  if (r == SPF_R_TEMPERROR) {
+    refuse(s, "from", s->addr.s, "spf temperror");
+    reply(s, 451, ESC_SPF_TEMP, "SPF check failed temporarily (DNS); try again later");
+    return -1;
+  }
+  return 0;
+}
+
 static void cmd_mail(struct session *s, const char *arg)
 {
   const char *p = after_prefix(arg, "FROM:"), *rest;
@@ -463,6 +531,7 @@ static void cmd_mail(struct session *s, const char *arg)
     reply(s, 553, SMTP_ESC_DENIED, "sender refused by policy");
     return;
   }
+  if (check_spf(s) < 0) return;
   if (str_copyb(&s->sender, s->addr.s, s->addr.len) < 0) die_nomem();
   s->have_mail = 1;
   s->utf8 = utf8_param;
@@ -493,6 +562,26 @@ static int rcpt_policy(struct session *s)
   return -1;
 }
 
+/* no backscatter: a local recipient nobody would deliver to is refused
+ * now (users/rcpt.cdb); relay clients are not checked. 0 or -1 replied */
+static int rcpt_exists(struct session *s)
+{
+  int r;
+  if (s->cf.relay.client || s->auth_user.len) return 0;
+  if (s->cf.rcpt.mode == RCPTCHECK_ON && s->cf.rcpt.fd < 0) {
+    diag_warn(RCPTCHECK_CDB " is missing: local recipients are not checked", (char *)0);
+    s->cf.rcpt.mode = RCPTCHECK_AUTO;    /* once a session */
+  }
+  if ((r = rcptcheck_known(&s->cf.rcpt, s->addr.s)) > 0) return 0;
+  if (r < 0) {
+    reply(s, 451, SMTP_ESC_CONFIG, "temporary lookup failure; try again later");
+    return -1;
+  }
+  refuse(s, "rcpt", s->addr.s, "no such local recipient");
+  reply(s, 550, SMTP_ESC_NO_MAILBOX, "sorry, no mailbox here by that name");
+  return -1;
+}
+
 static void cmd_rcpt(struct session *s, const char *arg)
 {
   const char *p = after_prefix(arg, "TO:"), *rest;
@@ -514,7 +603,7 @@ static void cmd_rcpt(struct session *s, const char *arg)
   if (*rest) { reply(s, 555, SMTP_ESC_BAD_PARAM, "unsupported RCPT parameter"); return; }
   if (utf8 && !s->utf8) { reply(s, 553, SMTP_ESC_NEED_UTF8, "non-ASCII address without SMTPUTF8"); return; }
   if (s->nrcpt >= s->cf.maxrcpt) { reply(s, 452, SMTP_ESC_TOO_MANY_RCPT, "too many recipients"); return; }
-  if (rcpt_policy(s) < 0) return;
+  if (rcpt_policy(s) < 0 || rcpt_exists(s) < 0) return;
   if (relay_append(&s->cf.relay, &s->addr) < 0) die_nomem();
   if (str_catb(&s->rcpts, s->addr.s, s->addr.len + 1) < 0) die_nomem();
   s->nrcpt++;
@@ -550,6 +639,7 @@ static void put_received(struct session *s, struct incoming *m)
   r.when = time(0);
   m->chunk.len = 0;
   if (smtp_received(&m->chunk, &r) < 0) die_nomem();
+  if (s->spf_header.len && str_catb(&m->chunk, s->spf_header.s, s->spf_header.len) < 0) die_nomem();
   qq_put(&m->q, m->chunk.s, m->chunk.len);
 }
 

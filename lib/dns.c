@@ -285,3 +285,52 @@ void dns_ntop(const struct dns_target *x, char *out, size_t size)
                                               : (const void *)&((const struct sockaddr_in *)&x->sa)->sin_addr;
   if (!inet_ntop(x->sa.ss_family, a, out, (socklen_t)size)) snprintf(out, size, "?");
 }
+
+/* ---- raw queries, for the sender-authentication libraries ---- */
+
+int dns_raw(struct dns *d, const char *name, int type, const unsigned char **ans, int *outcome)
+{
+  int n = res_nquery(&d->rs, name, ns_c_in, type, d->ans, sizeof d->ans);
+  if (n < 0) {
+    switch (d->rs.res_h_errno) {
+    case HOST_NOT_FOUND: *outcome = DNS_NXDOMAIN; break;
+    case NO_DATA: *outcome = DNS_NOADDR; break;
+    default: *outcome = DNS_SOFT; break;
+    }
+    return -1;
+  }
+  *ans = d->ans;
+  return n;
+}
+
+/* one TXT record's character-strings, joined */
+static int txt_join(const unsigned char *p, size_t n, struct str *out)
+{
+  while (n > 0) {
+    size_t len = *p++;
+    n--;
+    if (len > n) len = n;
+    if (str_catb(out, (const char *)p, len) < 0) return -1;
+    p += len;
+    n -= len;
+  }
+  return str_catc(out, 0);
+}
+
+int dns_txt(struct dns *d, const char *name, struct str *out)
+{
+  const unsigned char *ans;
+  ns_msg msg;
+  ns_rr rr;
+  int r, n = dns_raw(d, name, ns_t_txt, &ans, &r), i, count, found = 0;
+  if (n < 0) return r;
+  if (ns_initparse(ans, n, &msg) < 0) return DNS_SOFT;
+  count = ns_msg_count(msg, ns_s_an);
+  for (i = 0; i < count && found < DNS_TXT_MAX; i++) {
+    if (ns_parserr(&msg, ns_s_an, i, &rr) < 0) return DNS_SOFT;
+    if (ns_rr_type(rr) != ns_t_txt) continue;
+    if (txt_join(ns_rr_rdata(rr), ns_rr_rdlen(rr), out) < 0) return DNS_NOMEM;
+    found++;
+  }
+  return found ? DNS_OK : DNS_NOADDR;
+}

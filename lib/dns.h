@@ -8,6 +8,7 @@
 #define DNS_H
 #include <stddef.h>
 #include <sys/socket.h>
+#include "str.h"
 
 #define DNS_NAME_MAX    1025   /* a host name, NUL included */
 #define DNS_TARGETS_MAX 64     /* addresses kept for one destination */
@@ -51,6 +52,14 @@ int dns_mx(struct dns *, const char *domain, unsigned long seed, struct dns_targ
  * ("[192.0.2.1]", "[IPv6:2001:db8::1]", "[::1]") as it is, else its AAAA
  * and A records */
 int dns_host(struct dns *, const char *host, struct dns_targets *);
+/* one query of type (ns_t_txt, ns_t_a ...) for name: the answer's
+ * length with *ans pointing into the resolver's buffer (valid until the
+ * next query), or -1 with *outcome set (DNS_NXDOMAIN, DNS_NOADDR, DNS_SOFT) */
+int dns_raw(struct dns *, const char *name, int type, const unsigned char **ans, int *outcome);
+/* the TXT records of name, each one's strings joined and followed by a
+ * NUL, appended to out (at most DNS_TXT_MAX records); an outcome */
+#define DNS_TXT_MAX 32
+int dns_txt(struct dns *, const char *name, struct str *out);
 /* a sentence for an outcome */
 const char *dns_text(int outcome);
 /* the numeric form of a target's address into out */
