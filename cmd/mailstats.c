@@ -99,7 +99,7 @@ struct stats {
 static void die_read(const char *f) { diag_diesys(EXIT_TEMP, "unable to read ", f, (char *)0); }
 static void die_write(const char *f) { diag_diesys(EXIT_TEMP, "unable to write ", f, (char *)0); }
 static void die_gnuplot(const char *why) { diag_die(EXIT_TEMP, "gnuplot ", why, (char *)0); }
-static void usage(void) { diag_usage("mailstats [ -n TOP ] [ -o DIR ] [ FILE ... ]"); }
+static void usage(void) { diag_usage("[ -n TOP ] [ -o DIR ] [ FILE ... ]"); }
 
 static void *zalloc(size_t n)
 {

@@ -22,7 +22,7 @@
 #include "home.h"
 #include "list.h"
 
-#define USAGE "list-bounce dir"
+#define USAGE "dir"
 #define RECORD_MAX 4096
 
 struct bounce {

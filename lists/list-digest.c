@@ -21,7 +21,7 @@
 #include "home.h"
 #include "list.h"
 
-#define USAGE "list-digest [-f] dir"
+#define USAGE "[-f] dir"
 #define DIGEST_MAX 200     /* posts in one digest */
 
 struct digest {

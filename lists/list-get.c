@@ -12,7 +12,7 @@
 #include "fsx.h"
 #include "list.h"
 
-#define USAGE "list-get dir N [M] | list-get dir index"
+#define USAGE "dir N [M] | list-get dir index"
 #define INDEX_MAX (256L * 1024 * 1024)
 
 static void die_usage(void) { diag_usage(USAGE); }

@@ -19,7 +19,7 @@
 #include "list.h"
 
 #define SECRET_BYTES 32
-#define USAGE "list-make [-b bindir] dir dot local host [key=value ...]"
+#define USAGE "[-b bindir] dir dot local host [key=value ...]"
 
 struct text { const char *name, *body; };
 static const struct text texts[] = {

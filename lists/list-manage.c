@@ -17,7 +17,7 @@
 #include "home.h"
 #include "list.h"
 
-#define USAGE "list-manage dir"
+#define USAGE "dir"
 #define GET_MAX 100      /* archived messages sent for one get request */
 
 struct req {

@@ -19,7 +19,7 @@
 #include "home.h"
 #include "list.h"
 
-#define USAGE "list-moderate accept|reject dir"
+#define USAGE "accept|reject dir"
 #define ID_MAX 64
 
 static void die_usage(void) { diag_usage(USAGE); }

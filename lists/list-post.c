@@ -19,7 +19,7 @@
 #include "home.h"
 #include "list.h"
 
-#define USAGE "list-post dir"
+#define USAGE "dir"
 #define HOLD_ID_MAX 64
 
 struct post {

@@ -16,7 +16,7 @@
 #include "exitcode.h"
 #include "list.h"
 
-#define USAGE "list-sub [-s members|digest|mod] dir add|remove|list|count|has [address ...]"
+#define USAGE "[-s members|digest|mod] dir add|remove|list|count|has [address ...]"
 
 static void die_usage(void) { diag_usage(USAGE); }
 static void die_list(const char *d) { diag_diesys(EXIT_TEMP, "unable to open list ", d, (char *)0); }
