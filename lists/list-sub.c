@@ -44,10 +44,15 @@ static void read_stdin(struct str *all)
   struct str line = STR_ZERO;
   int r;
   buf_init(&b, 0, space, sizeof space);
-  while ((r = buf_getline(&b, &line, LIST_ADDR_MAX + 2)) > 0) {
-    size_t n = line.len;
+  for (;;) {
+    size_t n;
+    line.len = 0;                       /* buf_getline appends */
+    if ((r = buf_getline(&b, &line, LIST_ADDR_MAX + 2)) <= 0) break;
+    if (r == 2) die_addr("(a line longer than any address)");
+    n = line.len;
     if (n && line.s[n - 1] == '\n') n--;
-    add_addr(all, line.s, n);
+    if (n && line.s[n - 1] == '\r') n--;
+    if (n) add_addr(all, line.s, n);
   }
   if (r < 0) die_read("stdin");
   str_free(&line);

@@ -107,4 +107,11 @@ ok "still a member" list-sub "$L" has test-m2@localhost
 rmdir "$L/members.cdb.tmp"
 echo flush > "$INST/queue/lock/trigger"
 ok "unsubscribed after the retry" wait_for 15 eval '! list-sub "$L" has test-m2@localhost'
+# scripted management: many addresses on stdin, one a line
+seq 1 50 | sed 's/.*/bulk&@example.org/' | list-sub "$L" add
+is "$?" 0 "list-sub add reads addresses from stdin"
+ok "the first of them is a member" list-sub "$L" has bulk1@example.org
+ok "the last of them is a member" list-sub "$L" has bulk50@example.org
+seq 1 50 | sed 's/.*/bulk&@example.org/' | list-sub "$L" remove
+nok "removed again from stdin" list-sub "$L" has bulk25@example.org
 done_testing
