@@ -45,6 +45,7 @@
 #include "control.h"
 #include "diag.h"
 #include "dns.h"
+#include "ipme.h"
 #include "exitcode.h"
 #include "fsx.h"
 #include "home.h"
@@ -79,7 +80,7 @@ struct route {
 };
 
 struct config {
-  struct str helohost, smtproutes, qmtproutes, tlsdest, linksdown, creds;
+  struct str helohost, smtproutes, qmtproutes, tlsdest, linksdown, creds, notipme;
   unsigned long tconnect, tremote;
   char tcpto[4096];
 };
@@ -158,6 +159,12 @@ static void __attribute__((noreturn)) perm_nomx(void)
 {
   all_fail(the_job, 'D', "Sorry, I couldn't find a mail exchanger or IP address. (#5.4.4)", 0, 0);
 }
+static void __attribute__((noreturn)) perm_ipme(void)
+{
+  all_fail(the_job, 'D', "Sorry. Although I'm listed as a best-preference MX or A for that host,\n"
+           "it isn't in my control/locals file, so I don't treat it as local. (#5.4.6)", 0, 0);
+}
+
 static void __attribute__((noreturn)) perm_nullmx(const char *domain)
 {
   all_fail(the_job, 'D', "Sorry, ", domain, " accepts no mail: it publishes a null MX (RFC 7505). (#5.1.10)");
@@ -267,6 +274,7 @@ static void read_control(struct config *cf, const char *home)
   if (control_readlines("control/qmtproutes", &cf->qmtproutes) < 0) temp_control("qmtproutes");
   if (control_readlines("control/tlsdestinations", &cf->tlsdest) < 0) temp_control("tlsdestinations");
   if (control_readlines("control/linksdown", &cf->linksdown) < 0) temp_control("linksdown");
+  if (control_readlines("control/notipme", &cf->notipme) < 0) temp_control("notipme");
   if (control_readulong("control/timeoutconnect", &cf->tconnect, TIMEOUT_CONNECT) < 0) temp_control("timeoutconnect");
   if (control_readulong("control/timeoutremote", &cf->tremote, TIMEOUT_REMOTE) < 0) temp_control("timeoutremote");
   if (!cf->tconnect || cf->tconnect > TIMEOUT_MAX) cf->tconnect = TIMEOUT_CONNECT;
@@ -789,6 +797,30 @@ static enum next qmtp(struct job *j, struct conn *c)
 
 /* ---- the destination ---- */
 
+/* qmail-remote's rule against loops: an exchanger that is this host, and
+ * every exchanger as bad or worse than it, is dropped; when none is left
+ * the domain points at us without being local: a permanent failure */
+static int is_me(const struct config *cf, const struct dns_target *t)
+{
+  char ip[INET6_ADDRSTRLEN + 8];
+  dns_ntop(t, ip, sizeof ip);
+  if (control_member(&cf->notipme, ip)) return 0;   /* ours, but another MTA listens */
+  return ipme_is((const struct sockaddr *)&t->sa) == 1;
+}
+
+static void drop_self(const struct config *cf, struct dns_targets *t)
+{
+  size_t i, k = 0;
+  unsigned worst = (unsigned)-1;
+  for (i = 0; i < t->n; i++)
+    if (t->t[i].pref < worst && is_me(cf, &t->t[i])) worst = t->t[i].pref;
+  if (worst == (unsigned)-1) return;
+  for (i = 0; i < t->n; i++)
+    if (t->t[i].pref < worst) t->t[k++] = t->t[i];
+  t->n = k;
+  if (!k) perm_ipme();
+}
+
 static void find_targets(struct job *j, struct dns_targets *t)
 {
   const char *conf = getenv("QUAIL_RESOLVCONF");
@@ -804,7 +836,7 @@ static void find_targets(struct job *j, struct dns_targets *t)
   r = j->rt.relay.len ? dns_host(d, name, t) : dns_mx(d, name, (unsigned long)time(0) ^ ((unsigned long)getpid() << 16), t);
   dns_close(d);
   switch (r) {
-  case DNS_OK: return;
+  case DNS_OK: if (!j->rt.relay.len) drop_self(&j->cf, t); return;
   case DNS_SOFT: temp_dns(name);
   case DNS_NXDOMAIN: perm_dns(name);
   case DNS_NULLMX: perm_nullmx(name);

@@ -15,6 +15,8 @@ dns_start \
   --host-record=mxa.multi.test,$N.4 --host-record=mxb.multi.test,$N.5 \
   --host-record=implicit.test,$N.7 \
   --host-record=v6.test,::1 \
+  --mx-host=self.test,mx.self.test,10 --host-record=mx.self.test,127.0.0.1 \
+  --mx-host=selfback.test,mx1.a.test,10 --mx-host=selfback.test,mx.self.test,20 \
   --mx-host=null.test,.,0 \
   --mx-host=noaddr.test,gone.noaddr.test,10 \
   --mx-host=dead.test,mxdead.dead.test,10 --mx-host=dead.test,mx1.a.test,20 --host-record=mxdead.dead.test,$N.6 \
@@ -52,10 +54,18 @@ is "$(cat "$T/ok.log.1")" "$(printf 'From: a@quail.test\r\nSubject: first\r\n\r\
 out=$(dr implicit.test a@quail.test joe@implicit.test < "$T/msg")
 like "$out" "^r\|K.*implicit.test \[$N.7\]" "no MX: the domain's own A record is the exchanger"
 
+# ::1 is this host: only control/notipme lets a peer there count as another MTA
+out=$(dr v6.test a@quail.test joe@v6.test < "$T/msg")
+like "$out" "^DSorry. Although I'm listed as a best-preference MX or A for that host" "an exchanger that is this host: D (qmail's ipme rule)"
+echo ::1 > "$C/notipme"
 out=$(dr v6.test a@quail.test joe@v6.test < "$T/msg")
 like "$out" '^r\|K.*v6.test \[::1\] accepted' "an AAAA record: delivered over IPv6"
 like "$(peer_log v6)" 'RCPT TO:<joe@v6.test>' "the IPv6 peer got the recipient"
 
+out=$(dr self.test a@quail.test joe@self.test < "$T/msg")
+like "$out" '^D.*#5\.4\.6' "MX pointing back at this host (127.0.0.1): a permanent failure, no loop"
+out=$(dr selfback.test a@quail.test joe@selfback.test < "$T/msg")
+like "$out" "^r\|K.*mx1.a.test \[$N.2\] accepted" "a backup MX that is this host: only the better MX is tried"
 out=$(dr null.test a@quail.test joe@null.test < "$T/msg")
 is "$out" "DSorry, null.test accepts no mail: it publishes a null MX (RFC 7505). (#5.1.10)|" "null MX: D at once"
 out=$(dr nx.test a@quail.test joe@nx.test < "$T/msg")
