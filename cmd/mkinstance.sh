@@ -75,6 +75,9 @@ cat > "$home/users/assign" <<EOA
 .
 EOA
 QUAIL_HOME=$home "$bin/newu" || die "newu failed"
+# no backscatter: smtpd refuses unknown local recipients at RCPT (newrcpt(8));
+# newu rebuilds users/rcpt.cdb from now on
+if [ -x "$bin/newrcpt" ]; then QUAIL_HOME=$home "$bin/newrcpt" || die "newrcpt failed"; fi
 
 # users/passwd.cdb: test gets a random POP3 password, kept in mail/test/password
 pass=

@@ -134,13 +134,16 @@ static void add_exact(struct job *j, const struct str *key, const char *home, co
 }
 
 /* users/cdb: each key once, with its first value (the one a lookup finds) */
-static void from_assign(struct job *j)
+/* returns 1 when users/assign has a catch-all "+:" entry, which leaves no
+ * address to system users or the alias user */
+static int from_assign(struct job *j)
 {
   struct cdb c;
   unsigned pos;
   struct str k = STR_ZERO, v = STR_ZERO;
+  int all = 0;
   int fd = open(USERS_CDB, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) { if (errno == ENOENT) return; die_users(); }
+  if (fd < 0) { if (errno == ENOENT) return 0; die_users(); }
   if (cdb_init(&c, fd) < 0) die_users();
   cdb_seqinit(&pos, &c);
   while (cdb_seqnext(&pos, &c) > 0) {
@@ -149,6 +152,7 @@ static void from_assign(struct job *j)
     if (str_ready(&k, cdb_keylen(&c)) < 0) diag_nomem();
     if (cdb_read(&c, k.s, cdb_keylen(&c), cdb_keypos(&c)) < 0) die_users();
     k.len = cdb_keylen(&c);
+    if (k.len == 1 && k.s[0] == '+') all = 1;
     if (!k.len || cdb_make_exists(&j->out.cm, k.s, (unsigned)k.len)) continue;
     if (cdbx_get(USERS_CDB, k.s, k.len, &v) <= 0 || str_0(&v) < 0) die_users();
     for (i = 0; i < v.len && nf < USERS_FIELDS; i += strlen(v.s + i) + 1) f[nf++] = v.s + i;
@@ -160,6 +164,7 @@ static void from_assign(struct job *j)
   close(fd);
   str_free(&k);
   str_free(&v);
+  return all;
 }
 
 /* queue-manager's system users: uid not 0, home owned by the user */
@@ -198,8 +203,7 @@ int main(int argc, char **argv)
   if (argc > 1) diag_usage("");
   if (chdir(home_dir(getenv("QUAIL_HOME"))) < 0) die_home();
   if (cdbx_make_start(&j.out, RCPTCHECK_CDB, 0644) < 0) die_write();
-  from_assign(&j);
-  from_passwd(&j);
+  if (!from_assign(&j)) from_passwd(&j);
   if (cdbx_make_finish(&j.out) < 0) die_write();
   return EXIT_OK_;
 }

@@ -115,6 +115,9 @@ install_control() {
     [ -f "$root/alias/.qmail-$a" ] || printf './Maildir/\n' > "$root/alias/.qmail-$a"
   done
   [ -d "$root/alias/Maildir" ] || "$root/bin/maildirmake" "$root/alias/Maildir"
+  # no backscatter by default: the valid local recipients of this host
+  # (newrcpt(8) reads its users; in a DESTDIR they are another host's)
+  if [ -z "$destdir" ]; then QUAIL_HOME=$root "$root/bin/newrcpt" || exit 111; fi
 }
 
 install_services() {

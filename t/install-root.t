@@ -13,9 +13,18 @@ command -v useradd >/dev/null || skip_all "no useradd"
 command -v runuser >/dev/null || skip_all "no runuser"
 P=$(mktemp -d /var/tmp/quail-test-XXXXXX) || { echo "Bail out! mktemp"; exit 1; }
 RSV=
+# the users and groups make install creates: those that did not exist
+# before this test are removed at the end, so no user is left whose home
+# was this test's temporary prefix
+QUSERS="quaild quaill alias quailq quails quailr" QGROUPS="quail nofiles"
+new_users= new_groups=
+for u in $QUSERS; do getent passwd "$u" >/dev/null || new_users="$new_users $u"; done
+for g in $QGROUPS; do getent group "$g" >/dev/null || new_groups="$new_groups $g"; done
 finish() {
   [ -n "$RSV" ] && kill -HUP "$RSV" 2>/dev/null && wait "$RSV" 2>/dev/null
   case "$P" in /var/tmp/quail-test-??????) rm -rf "$P";; esac
+  for u in $new_users; do userdel "$u" 2>/dev/null; done
+  for g in $new_groups; do groupdel "$g" 2>/dev/null; done
   _cleanup
 }
 trap finish EXIT

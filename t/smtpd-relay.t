@@ -5,6 +5,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/smtpd-lib.sh"
 inst_new
+# the open-relay battery must see each trick accepted as local, not refused as unknown: the RCPT-time recipient check (t/rcptcheck.t) is off here
+echo 0 > "$INST/control/rcptcheck"
 rcpthosts localhost
 smtpd_start
 
