@@ -379,6 +379,7 @@ static void cmd_ehlo(struct session *s, const char *arg)
   send_reply(s, 250, 1, 0, "ENHANCEDSTATUSCODES");
   send_reply(s, 250, 1, 0, "SMTPUTF8");
   send_reply(s, 250, 1, 0, "CHUNKING");
+  send_reply(s, 250, 1, 0, "ETRN");
   if (!s->tls_on && access("control/servercert.pem", R_OK) == 0) send_reply(s, 250, 1, 0, "STARTTLS");
   if (auth_offered(s)) send_reply(s, 250, 1, 0, "AUTH PLAIN LOGIN");
   send_reply(s, 250, 0, 0, "HELP");

@@ -10,7 +10,7 @@ smtpd_start
 
 out=$(raw "$HELLO" 1 'QUIT\r\n' 1)
 mlike "$out" '^220 localhost ESMTP\r' "greeting names control/me"
-for k in PIPELINING 8BITMIME 'SIZE 52428800' ENHANCEDSTATUSCODES SMTPUTF8 CHUNKING; do
+for k in PIPELINING 8BITMIME 'SIZE 52428800' ENHANCEDSTATUSCODES SMTPUTF8 CHUNKING ETRN; do
   mlike "$out" "\\n250-$k\\r\\n" "EHLO announces $k"
 done
 unlike "$out" 'STARTTLS|AUTH' "no STARTTLS without a certificate, no AUTH without checkpassword"
@@ -66,7 +66,7 @@ mess_clear
 out=$(raw "${HELLO}MAIL FROM:<p@example.org>\\r\\nRCPT TO:<test@localhost>\\r\\nRCPT TO:<nobody@elsewhere.example>\\r\\nRCPT TO:<test@localhost>\\r\\nDATA\\r\\n" 6 \
   'pipelined\r\n.\r\nRSET\r\nNOOP\r\nQUIT\r\n' 4)
 codes=$(printf '%s' "$out" | grep -oE '^[0-9]{3}[ -]' | tr -d ' -' | tr '\n' ' ')
-is "$codes" "220 250 250 250 250 250 250 250 250 250 250 553 250 354 250 250 250 221 " "pipelined replies in order"
+is "$codes" "220 250 250 250 250 250 250 250 250 250 250 250 553 250 354 250 250 250 221 " "pipelined replies in order"
 is "$(mess_count)" 1 "pipelined message queued"
 is "$(env_all)" 'Fp@example.org|Ttest@localhost|Ttest@localhost||' "only the accepted recipients in the envelope"
 
