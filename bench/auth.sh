@@ -17,7 +17,8 @@ runs=${RUNS:-3} count=${COUNT:-500} size=${SIZE:-2048} sessions=${SESSIONS:-1 10
 command -v dnsmasq >/dev/null || die "dnsmasq missing (Debian package dnsmasq-base)"
 out=$(mktemp -d "${TMPDIR:-/tmp}/quail-bench-auth.XXXXXX")
 pids=
-trap 'for p in $pids; do kill $p 2>/dev/null; done; wait 2>/dev/null; rm -rf "$out"' EXIT
+tcp=
+trap 'for p in $pids $tcp; do kill $p 2>/dev/null; done; wait 2>/dev/null; rm -rf "$out"' EXIT
 inst=$out/quail
 "$src/bin/mkinstance" "$inst" quail.test >/dev/null
 export QUAIL_HOME=$inst
@@ -48,12 +49,12 @@ start() { # off|on
   tcpserver -R -H -l quail.test -c 100 -b 100 127.0.0.1 "$port" env TCPREMOTEIP=192.0.2.9 "$@" "$src/bin/smtpd" 2>/dev/null & tcp=$!
   sleep 0.5
 }
-stop() { kill "$tcp"; wait "$tcp" 2>/dev/null || true; }
+stop() { kill "$tcp"; wait "$tcp" 2>/dev/null || true; tcp=; }
 
 cat > "$out/send.py" <<'PY'
 import smtplib, sys, threading
 port, sessions, count, path = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-msg = open(path, "rb").read()
+msg = open(path, "rb").read().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 left = [count]; lock = threading.Lock(); bad = [0]
 def worker():
     while True:
@@ -64,8 +65,9 @@ def worker():
             s = smtplib.SMTP("127.0.0.1", port, local_hostname="client.test", timeout=30)
             s.sendmail("a@sender.test", ["test@quail.test"], msg)
             s.quit()
-        except Exception:
+        except Exception as e:
             bad[0] += 1
+            if bad[0] == 1: print("send.py:", e, file=sys.stderr)
 ts = [threading.Thread(target=worker) for _ in range(sessions)]
 [t.start() for t in ts]; [t.join() for t in ts]
 sys.exit(1 if bad[0] else 0)

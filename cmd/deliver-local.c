@@ -665,7 +665,7 @@ static void srs_rewrite(struct job *j)
 {
   struct str out = STR_ZERO;
   const char *at = strrchr(j->newsender.s, '@');
-  if (!j->srsdomain.len || !j->srssecret.len || !at || !at[1]) return;
+  if (!j->srsdomain.len || !j->srssecret.len || !at || !at[1] || at[1] == '[') return;   /* #@[] too */
   if (case_equals(at + 1, j->srsdomain.s) || control_member(&j->srslocals, at + 1)) return;
   if (srs_forward(j->srssecret.s, j->newsender.s, j->srsdomain.s, time(0), &out) < 0) die_nomem();
   j->newsender.len = 0;

@@ -4,7 +4,7 @@
 #   dkim-keygen [-t rsa|ed25519] [-b bits] DOMAIN SELECTOR
 #
 # Writes HOME/control/dkim/DOMAIN/SELECTOR.key (a PEM private key, mode
-# 0640, written under a temporary name and renamed) with openssl, and
+# 0600, written under a temporary name and renamed) with openssl, and
 # prints the TXT record to publish at SELECTOR._domainkey.DOMAIN.
 # HOME is QUAIL_HOME, else /var/quail. rsa keys are 2048 bits unless -b.
 # Exit codes: 0 done, 100 usage or a key that already exists, 111 openssl
