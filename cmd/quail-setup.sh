@@ -1,0 +1,194 @@
+#!/bin/sh
+# quail-setup CONFIGURATION [options]: turn an instance (made by
+# mkinstance or make install) into one of the standard configurations of
+# quail-configurations(7).
+#
+# Writes HOME/control/ (locals, rcpthosts, masquerading, smtproutes,
+# linksdown, qmqpservers, listenip, tcp.smtp, tcp.pop3, tcp.qmqp),
+# users/assign and passwd.cdb for --user, and keeps in HOME/service/ only
+# the services the configuration runs. HOME is --home DIR, else
+# QUAIL_HOME, else the directory above this script's when it holds
+# control/, else /var/quail.
+# Exit codes: 0 done, 100 usage or a bad option, 111 a file could not be
+# written or a helper (newu, quail-passwd) failed.
+set -u
+prog=quail-setup
+usage() {
+  echo "$prog: usage: $prog isolated|dialup|lan-client-qmqp|lan-client-smtp|lan-server|lan-server-dialup [--home DIR] [--domain D] [--listen IP] [--lan PREFIX] [--hub IP] [--provider RELAY[:PORT]] [--link NAME] [--user NAME]..." >&2
+  exit 100
+}
+die() { echo "$prog: fatal: $*" >&2; exit 111; }
+die_bad() { echo "$prog: fatal: $*" >&2; exit 100; }
+
+# --- helpers ---------------------------------------------------------
+
+# put FILE TEXT: TEXT and a newline into control/FILE, atomically
+put() {
+  tmp=$home/control/$1.tmp.$$
+  printf '%s\n' "$2" > "$tmp" || { rm -f "$tmp"; die "unable to write $tmp"; }
+  mv -f "$tmp" "$home/control/$1" || { rm -f "$tmp"; die "unable to replace control/$1"; }
+}
+# rules NAME TEXT: control/tcp.NAME, compiled at once to tcp.NAME.cdb
+# (a running tcpserver reads the cdb at every connection)
+rules() {
+  put "tcp.$1" "$2"
+  c=$home/control/tcp.$1
+  tcprules "$c.cdb" "$c.tmp" < "$c" || die "tcprules $c.cdb failed"
+}
+drop() { rm -f "$home/control/$1" || die "unable to remove control/$1"; }
+
+# services NAME...: keep exactly these service directories
+services() {
+  [ -d "$home/service" ] || return 0
+  for s in "$home"/service/*/; do
+    s=$(basename "$s")
+    case " $* " in *" $s "*) ;; *) rm -rf "${home:?}/service/$s" || die "unable to remove service/$s" ;; esac
+  done
+}
+
+check_name() { case $2 in ''|*[!A-Za-z0-9.-]*) die_bad "bad $1: $2" ;; esac; }
+check_addr() { case $2 in ''|*[!0-9A-Fa-f.:]*) die_bad "bad $1: $2" ;; esac; }
+need() { [ -n "$2" ] || die_bad "$cfg needs --$1"; }
+
+# hosts: the domains delivered here (me, localhost, the domain)
+local_domains() { put locals "$(printf '%s\n%s\n%s\n' "$me" localhost "$domain" | sort -u)"; }
+accept_domains() { put rcpthosts "$(printf '%s\n%s\n%s\n' "$me" localhost "$domain" | sort -u)"; }
+
+# masquerade: addresses without a host, or with a bare host name, are
+# made in the domain (defaulthost, defaultdomain, plusdomain)
+masquerade() {
+  put defaulthost "$domain"
+  put defaultdomain "$domain"
+  put plusdomain "$domain"
+}
+
+# outward LINK: the provider as smarthost on LINK, which starts down
+outward() {
+  need provider "$provider"
+  relay=${provider%%:*} port=25
+  [ "$relay" = "$provider" ] || port=${provider#*:}
+  case $port in ''|*[!0-9]*) die_bad "bad port in --provider: $provider" ;; esac
+  put smtproutes "$(printf ':%s:%s:%s\n' "$relay" "$port" "$link")"
+  put linksdown "$link"
+}
+
+listen() { put listenip "$1"; }
+
+# add_user NAME: a Maildir, an assign entry and a POP3 password (kept in
+# mail/NAME/password, as mkinstance does for test)
+add_user() {
+  u=$1 dir=$home/mail/$1 assign=$home/users/assign
+  check_name user "$u"
+  mkdir -p "$dir/Maildir/tmp" "$dir/Maildir/new" "$dir/Maildir/cur" || die "unable to make $dir/Maildir"
+  chmod -R go-rwx "$dir" || die "unable to protect $dir"
+  if ! grep -q "^=$u:" "$assign"; then
+    { printf '=%s:%s:%s:%s:%s:-::\n+%s-:%s:%s:%s:%s:-::\n' "$u" "$owner" "$uid" "$gid" "$dir" "$u" "$owner" "$uid" "$gid" "$dir"
+      cat "$assign"; } > "$assign.tmp" && mv -f "$assign.tmp" "$assign" || die "unable to write $assign"
+  fi
+  [ -f "$dir/password" ] && return 0
+  pass=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n') || die "unable to read /dev/urandom"
+  printf '%s\n' "$pass" | QUAIL_HOME=$home "$home/bin/quail-passwd" add "$u" "$uid" "$gid" "$dir" \
+    || die "quail-passwd add $u failed"
+  (umask 077 && printf '%s\n' "$pass" > "$dir/password") || die "unable to write $dir/password"
+}
+
+users() {
+  [ -n "$users" ] || return 0
+  for u in $users; do add_user "$u"; done
+  QUAIL_HOME=$home "$home/bin/newu" || die "newu failed"
+}
+
+# null_bin: HOME/bin becomes a directory of links to the programs, with
+# queue-writer (and qmail-queue) being qmqp-client, so every program that
+# queues hands the message to the hub
+null_bin() {
+  src=$(readlink -f "$home/bin/qmqp-client") || die "unable to find qmqp-client"
+  src=$(dirname "$src")
+  if [ -L "$home/bin" ]; then rm -f "$home/bin" && mkdir "$home/bin" || die "unable to make $home/bin"; fi
+  for p in "$src"/*; do ln -sf "$p" "$home/bin/$(basename "$p")" || die "unable to link bin/$(basename "$p")"; done
+  ln -sf "$src/qmqp-client" "$home/bin/queue-writer" && ln -sf "$src/qmqp-client" "$home/bin/qmail-queue" \
+    || die "unable to link bin/queue-writer to qmqp-client"
+}
+
+# --- the configurations ----------------------------------------------
+
+cfg_isolated() {
+  local_domains; accept_domains; listen 127.0.0.1
+  drop smtproutes; drop linksdown
+  rules smtp "$(printf '127.:allow,RELAYCLIENT=""\n:deny\n')"
+  users; services smtpd queue-manager
+}
+
+cfg_dialup() {
+  local_domains; accept_domains; listen 127.0.0.1; masquerade; outward
+  rules smtp "$(printf '127.:allow,RELAYCLIENT=""\n:deny\n')"
+  users; services smtpd queue-manager
+}
+
+cfg_lan_client_qmqp() {
+  need hub "$hub"; need domain "$domain_opt"
+  put qmqpservers "$hub"
+  masquerade; null_bin; services
+}
+
+cfg_lan_client_smtp() {
+  need hub "$hub"; need domain "$domain_opt"
+  put locals "$(printf '%s\n%s\n' "$me" localhost | sort -u)"
+  put rcpthosts "$(printf '%s\n%s\n' "$me" localhost | sort -u)"
+  put smtproutes "$(printf ':%s\n' "$hub")"
+  listen "${listenip:-0}"; masquerade
+  rules smtp "$(printf '127.:allow,RELAYCLIENT=""\n:allow\n')"
+  users; services smtpd queue-manager
+}
+
+# the LAN hub: relay, QMQP and POP3 for the LAN
+cfg_lan_server() {
+  need lan "$lan"; need domain "$domain_opt"
+  local_domains; accept_domains; masquerade; listen "${listenip:-0}"
+  rules smtp "$(printf '127.:allow,RELAYCLIENT=""\n%s:allow,RELAYCLIENT=""\n:allow\n' "$lan")"
+  rules qmqp "$(printf '127.:allow\n%s:allow\n:deny\n' "$lan")"
+  rules pop3 "$(printf '127.:allow,AUTHPLAINTEXT=""\n%s:allow,AUTHPLAINTEXT=""\n:deny\n' "$lan")"
+  users; services smtpd pop3d qmqpd queue-manager
+}
+
+cfg_lan_server_dialup() {
+  cfg_lan_server; outward
+}
+
+# --- main ------------------------------------------------------------
+
+[ $# -ge 1 ] || usage
+cfg=$1; shift
+home=${QUAIL_HOME:-} domain_opt= listenip= lan= hub= provider= link=default users=
+while [ $# -gt 0 ]; do
+  [ $# -ge 2 ] || usage
+  case $1 in
+  --home) home=$2 ;;
+  --domain) check_name domain "$2"; domain_opt=$2 ;;
+  --listen) check_addr "listen address" "$2"; listenip=$2 ;;
+  --lan) check_addr "LAN prefix" "$2"; lan=$2 ;;
+  --hub) check_addr "hub address" "$2"; hub=$2 ;;
+  --provider) case $2 in ''|*[!A-Za-z0-9.:-]*) die_bad "bad provider: $2" ;; esac; provider=$2 ;;
+  --link) case $2 in ''|*[!A-Za-z0-9._-]*) die_bad "bad link name: $2" ;; esac; link=$2 ;;
+  --user) users="$users $2" ;;
+  *) usage ;;
+  esac
+  shift 2
+done
+if [ -z "$home" ]; then
+  home=$(dirname "$(dirname "$(readlink -f "$0")")")
+  [ -d "$home/control" ] || home=/var/quail
+fi
+[ -d "$home/control" ] || die "unable to find $home/control"
+me=$(head -n 1 "$home/control/me" 2>/dev/null) || die "unable to read $home/control/me"
+[ -n "$me" ] || die "$home/control/me is empty"
+domain=${domain_opt:-$me}
+owner=$(stat -c %U "$home/control") uid=$(stat -c %u "$home/control") gid=$(stat -c %g "$home/control") \
+  || die "unable to stat $home/control"
+umask 022
+case $cfg in
+isolated|dialup|lan-client-qmqp|lan-client-smtp|lan-server|lan-server-dialup)
+  "cfg_$(echo "$cfg" | tr - _)" ;;
+*) usage ;;
+esac
+echo "$prog: $home is now configured as $cfg"
