@@ -68,10 +68,13 @@ QUAIL_HOME=$P "$P/bin/newu"
 install -d -o nobody -g "$ngid" "$P/box"
 runuser -u nobody -- "$P/bin/maildirmake" "$P/box/Maildir"
 SP=$(free_port) PP=$(free_port) TP=$(free_port) QP=$(free_port)
-sed -i "s/127.0.0.1 25 /127.0.0.1 $SP /" "$P/service/smtpd/run"
-sed -i "s/127.0.0.1 110 /127.0.0.1 $PP /" "$P/service/pop3d/run"
-sed -i "s/^addr=0 /addr=127.0.0.1 /; s/\$addr 209 /\$addr $TP /" "$P/service/qmtpd/run"
-sed -i "s/^addr=0 /addr=127.0.0.1 /; s/\$addr 628 /\$addr $QP /" "$P/service/qmqpd/run"
+# loopback only (control/listenip, read by every run script) on free ports
+echo 127.0.0.1 > "$P/control/listenip"
+sed -i "s/\"\$addr\" 25 /\"\$addr\" $SP /" "$P/service/smtpd/run"
+sed -i "s/\"\$addr\" 110 /\"\$addr\" $PP /" "$P/service/pop3d/run"
+sed -i "s/\$addr 209 /\$addr $TP /" "$P/service/qmtpd/run"
+sed -i "s/\$addr 628 /\$addr $QP /" "$P/service/qmqpd/run"
+ok "ports moved in every run script" eval '! grep -qE " (25|110|209|628) " "$P"/service/{smtpd,pop3d,qmtpd,qmqpd}/run'
 env -u QUAIL_HOME runsvdir -P "$P/service" >/dev/null 2>&1 &
 RSV=$!
 running() { [ "$(env -u QUAIL_HOME "$P/bin/quailctl" status 2>/dev/null | grep -c '^run: ')" -ge 10 ]; }

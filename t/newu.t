@@ -4,6 +4,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cdb-lib.sh"
 inst_new
+# users/cdb alone here (t/rcptcheck.t covers newu refreshing users/rcpt.cdb)
+rm -f "$INST/users/rcpt.cdb"
 U=$INST/users
 
 # newu_fails NAME ASSIGN-PRINTF-FORMAT STDERR-REGEX: exit 100, the old cdb untouched
