@@ -97,6 +97,7 @@ struct msg {
   size_t fails_saved;            /* bytes of fails already in bounce/ID */
   int running;                   /* deliveries in progress */
   int deferred, deferred_remote; /* this round */
+  int flush;                     /* a flush came while deliveries ran */
   int ready[NCHAN];              /* on ready[chan] */
   struct msg *rnext[NCHAN];      /* ready list links */
   struct msg *hnext;             /* hash chain */
@@ -959,8 +960,8 @@ static void msg_settle(struct qm *q, struct msg *m, time_t now)
     m->fails.len = m->fails_saved;
   }
   save_marks(q, m);
-  msg_schedule(q, m, m->deferred ? next_retry(m, now, m->deferred_remote) : now);
-  m->deferred = m->deferred_remote = 0;
+  msg_schedule(q, m, m->deferred && !m->flush ? next_retry(m, now, m->deferred_remote) : now);
+  m->deferred = m->deferred_remote = m->flush = 0;
 }
 
 static void job_done(struct qm *q, struct job *j)
@@ -1120,9 +1121,12 @@ static void every_message(struct qm *q, void (*f)(struct qm *, struct msg *))
   }
 }
 
+/* ALRM or "flush": retry now; a message with deliveries running retries as
+ * soon as they settle, so the request is never lost to timing */
 static void wake_idle(struct qm *q, struct msg *m)
 {
   if (!m->running) msg_wake(q, m);
+  else m->flush = 1;
 }
 
 static void on_trigger(struct qm *q, time_t now)

@@ -68,7 +68,12 @@ md_count() { find "$1/new" "$1/cur" -type f 2>/dev/null | wc -l | tr -d ' '; }
 md_has() { [ "$(md_count "$1")" -ge "$2" ]; }
 # md_cat MAILDIR: every delivered message, in name order
 md_cat() { local f; for f in $(ls "$1/new" "$1/cur" 2>/dev/null | sort); do cat "$1/new/$f" "$1/cur/$f" 2>/dev/null; done; }
-md_grep() { grep -rlE -- "$2" "$1/new" "$1/cur" 2>/dev/null | head -1; }
+# md_grep MAILDIR REGEX: the first delivered message matching; fails when none does
+md_grep() {
+  local f
+  f=$(grep -rlE -- "$2" "$1/new" "$1/cur" 2>/dev/null) || return 1
+  printf '%s\n' "${f%%$'\n'*}"
+}
 
 # inst_new [HOSTNAME]: $INST, a fresh instance; $MD, the Maildir of test
 inst_new() {

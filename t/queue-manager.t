@@ -136,6 +136,14 @@ missing=0
 for i in $(seq 1 500); do grep -rqx "number $i end" "$MD/new" || missing=$((missing + 1)); done
 is "$missing" 0 "every one of the 500 messages delivered at least once"
 ok "no stray files in queue/tmp" test -z "$(ls -A "$INST/queue/tmp")"
+# a flush that arrives while the delivery is still running is not lost
+printf '|if [ -e "$HOME/sr-seen" ]; then exit 0; fi; touch "$HOME/sr-seen"; sleep 1; echo later; exit 111\n./Maildir/\n' > "$H/.qmail-slowretry"
+chmod 644 "$H/.qmail-slowretry"
+msg slowretry | qw a@example.org test-slowretry@localhost
+wait_for 10 test -e "$H/sr-seen"
+printf 'flush\n' > "$INST/queue/lock/trigger"
+ok "flush during a running delivery retries once it settles" wait_for 10 md_grep "$MD" "Subject: slowretry"
+
 # VERP: a sender PREFIX@HOST-@[] is expanded per recipient (qmail's convention)
 printf '|echo "$SENDER" > "$HOME/verp.out"\n./Maildir/\n' > "$H/.qmail-verpa"
 printf './Maildir/\n' > "$H/.qmail-ret-default"
