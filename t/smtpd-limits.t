@@ -65,7 +65,7 @@ print(got.decode())
 PY
 )
 like "$out" '500 5.5.2 line too long' "10 MB command line: 500 5.5.2 and hang up"
-wait_for 5 test "$(wc -l < "$T/rss.log")" -ge 2
+wait_for 5 eval 'test "$(wc -l < "$T/rss.log")" -ge 2'
 peak=$(tail -1 "$T/rss.log")
 ok "10 MB command line: peak memory ${peak} KiB stays near the baseline ${base} KiB" test "$peak" -lt $((base + 2048))
 mess_clear
@@ -89,7 +89,7 @@ PY
 )
 like "$out" '554 5.6.0 a line of the message is too long' "10 MB line in DATA: 554 5.6.0 at the end"
 is "$(mess_count)" 0 "10 MB line in DATA: nothing queued"
-wait_for 5 test "$(wc -l < "$T/rss.log")" -ge 3
+wait_for 5 eval 'test "$(wc -l < "$T/rss.log")" -ge 3'
 peak=$(tail -1 "$T/rss.log")
 ok "10 MB line in DATA: peak memory ${peak} KiB stays near the baseline ${base} KiB" test "$peak" -lt $((base + 2048))
 
