@@ -40,14 +40,15 @@ fake() {
   wait_for 5 test -s "$T/$1.port" || { echo "Bail out! fake server $1 did not start"; exit 1; }
   FAKEPORT=$(cat "$T/$1.port")
 }
-# hub [tcpserver program prefix...]: qmqpd under tcpserver; prints its port
+# hub [tcpserver program prefix...]: qmqpd under tcpserver; its port in
+# HUBPORT (called in this shell, never in $(...), so that kill_on_exit
+# reaches the server)
 hub() {
-  local port log
-  port=$(free_port); log=$T/hub.$port.log
-  tcpserver -v -R -H -l localhost 127.0.0.1 "$port" "$@" "$BIN/qmqpd" 2>>"$log" &
+  local log
+  HUBPORT=$(free_port); log=$T/hub.$HUBPORT.log
+  tcpserver -v -R -H -l localhost 127.0.0.1 "$HUBPORT" "$@" "$BIN/qmqpd" >/dev/null 2>>"$log" &
   kill_on_exit $!
   wait_for 5 grep -q 'status: 0' "$log" || { echo "Bail out! tcpserver did not start"; exit 1; }
-  echo "$port"
 }
 servers() { printf '%s\n' "$@" >"$CL/control/qmqpservers"; }
 # qc SENDER RCPT... < message: qmqp-client as the client's queue program
@@ -57,7 +58,7 @@ nmsg() { ids | wc -l | tr -d ' '; }
 clearq() { rm -f "$Q"/mess/* "$Q"/tmp/*; }
 envof() { od -An -c "$Q/mess/$1.env" | tr -d ' \n'; }
 
-HUB=$(hub)
+hub; HUB=$HUBPORT
 DEAD=$(free_port)
 
 # ---- a message reaches the hub's queue ----
@@ -110,11 +111,11 @@ is "$(nmsg)" 0 "every server down: nothing queued anywhere"
 # ---- the hub's queue program refuses: Z and D come back as 71 and 31 ----
 printf '#!/bin/sh\ncat >/dev/null; exit 71\n' >"$T/qq71"; printf '#!/bin/sh\ncat >/dev/null; exit 31\n' >"$T/qq31"
 chmod +x "$T/qq71" "$T/qq31"
-servers "127.0.0.1:$(hub env QMAILQUEUE="$T/qq71")"
+hub env QMAILQUEUE="$T/qq71"; servers "127.0.0.1:$HUBPORT"
 printf 'x\n' | qc a@example.org test@localhost
 is "$?" 71 "hub answers Z: exit 71"
 like "$(cat "$T/err")" 'refused the message: mail server temporarily refuses' "Z: the hub's words are shown"
-servers "127.0.0.1:$(hub env QMAILQUEUE="$T/qq31")"
+hub env QMAILQUEUE="$T/qq31"; servers "127.0.0.1:$HUBPORT"
 printf 'x\n' | qc a@example.org test@localhost
 is "$?" 31 "hub answers D: exit 31"
 is "$(nmsg)" 0 "refused by the hub: nothing queued"
