@@ -283,7 +283,8 @@ static void read_control(struct config *cf, const char *home)
 }
 
 /* the entry of list for key (case ignored): its value after the ':', or 0 */
-static const char *route_entry(const struct str *list, const char *key, size_t klen)
+/* the value of the first "key:value" line of list for key, or 0 */
+static const char *list_entry(const struct str *list, const char *key, size_t klen)
 {
   size_t pos = 0;
   const char *e;
@@ -292,13 +293,37 @@ static const char *route_entry(const struct str *list, const char *key, size_t k
   return 0;
 }
 
+/* is the link named by a route value "relay[:port[:link]]" up? */
+static int route_link_up(const struct config *cf, const char *v)
+{
+  const char *p = v[0] == '[' ? strchr(v, ']') : 0;
+  const char *c1 = strchr(p ? p : v, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : 0;
+  const char *link = c2 && c2[1] ? c2 + 1 : LINK_DEFAULT;
+  return !control_member(&cf->linksdown, LINKS_ALL) && !control_member(&cf->linksdown, link);
+}
+
+/* the route for key: several lines may name the same key through
+ * different links (one per provider); the first whose link is up wins,
+ * else the first (check_link then defers with "link down") */
+static const char *route_entry(const struct config *cf, const struct str *list, const char *key, size_t klen)
+{
+  size_t pos = 0;
+  const char *e, *first = 0;
+  while ((e = control_next(list, &pos))) {
+    if (strlen(e) <= klen || e[klen] != ':' || !case_equalb(e, klen, key)) continue;
+    if (route_link_up(cf, e + klen + 1)) return e + klen + 1;
+    if (!first) first = e + klen + 1;
+  }
+  return first;
+}
+
 /* qmail's search: the domain, then each ".suffix", then "" */
-static const char *route_find(const struct str *list, const char *domain)
+static const char *route_find(const struct config *cf, const struct str *list, const char *domain)
 {
   size_t i, n = strlen(domain);
   for (i = 0; i <= n; i++)
     if (i == 0 || i == n || domain[i] == '.') {
-      const char *v = route_entry(list, domain + i, n - i);
+      const char *v = route_entry(cf, list, domain + i, n - i);
       if (v) return v;
     }
   return 0;
@@ -326,14 +351,14 @@ static void route_parse(struct route *rt, const char *v, unsigned long defport)
 
 static void choose_route(struct job *j)
 {
-  const char *v = route_find(&j->cf.qmtproutes, j->domain);
+  const char *v = route_find(&j->cf, &j->cf.qmtproutes, j->domain);
   if (v && v[0] != ':' && v[0]) {
     j->rt.proto = P_QMTP;
     route_parse(&j->rt, v, PORT_QMTP);
     return;
   }
   j->rt.proto = P_SMTP;
-  v = route_find(&j->cf.smtproutes, j->domain);
+  v = route_find(&j->cf, &j->cf.smtproutes, j->domain);
   route_parse(&j->rt, v ? v : "", PORT_SMTP);
 }
 
@@ -378,7 +403,7 @@ static void credentials(struct job *j)
   }
   if (st.st_mode & 077) temp_creds("may be read by group or others: chmod 600 it");
   if (control_readlines("control/smtpcredentials", &list) < 0) temp_control("smtpcredentials");
-  v = route_entry(&list, j->rt.relay.s, j->rt.relay.len);
+  v = list_entry(&list, j->rt.relay.s, j->rt.relay.len);
   if (v) {
     const char *colon = strchr(v, ':');
     if (!colon) temp_creds("has an entry without a password");

@@ -14,7 +14,7 @@
 set -u
 prog=quail-setup
 usage() {
-  echo "$prog: usage: $prog isolated|dialup|lan-client-qmqp|lan-client-smtp|lan-server|lan-server-dialup [--home DIR] [--domain D] [--listen IP] [--lan PREFIX] [--hub IP] [--provider RELAY[:PORT]] [--link NAME] [--user NAME]..." >&2
+  echo "$prog: usage: $prog isolated|dialup|dialup-multi|lan-client-qmqp|lan-client-smtp|lan-server|lan-server-dialup [--home DIR] [--domain D] [--listen IP] [--lan PREFIX] [--hub IP] [--provider RELAY[:PORT]] [--link NAME] [--user NAME]..." >&2
   exit 100
 }
 die() { echo "$prog: fatal: $*" >&2; exit 111; }
@@ -72,6 +72,31 @@ outward() {
   put linksdown "$link"
 }
 
+# outward_multi: one default route per --provider RELAY[:PORT][@LINK], in
+# order (deliver-remote takes the first whose link is up); every link
+# starts down, and quail-link up LINK chooses the one that carries mail
+outward_multi() {
+  [ -n "$providers" ] || die_bad "dialup-multi needs --provider RELAY[:PORT][@LINK] for each provider"
+  routes= links= n=0
+  for p in $providers; do
+    n=$((n + 1))
+    l=${p#*@}; [ "$l" = "$p" ] && l=link$n
+    p=${p%@*}
+    relay=${p%%:*} port=25
+    [ "$relay" = "$p" ] || port=${p#*:}
+    case $port in ''|*[!0-9]*) die_bad "bad port in --provider: $p" ;; esac
+    routes="$routes$(printf ':%s:%s:%s' "$relay" "$port" "$l")
+"
+    links="$links$l
+"
+  done
+  [ $n -ge 2 ] || die_bad "dialup-multi needs at least two --provider options (dialup takes one)"
+  put smtproutes "${routes%
+}"
+  put linksdown "${links%
+}"
+}
+
 listen() { put listenip "$1"; }
 
 # add_user NAME: a Maildir, an assign entry and a POP3 password (kept in
@@ -125,6 +150,12 @@ cfg_dialup() {
   users; services smtpd queue-manager
 }
 
+cfg_dialup_multi() {
+  local_domains; accept_domains; listen 127.0.0.1; masquerade; outward_multi
+  rules smtp "$(printf '127.:allow,RELAYCLIENT=""\n:deny\n')"
+  users; services smtpd queue-manager
+}
+
 cfg_lan_client_qmqp() {
   need hub "$hub"; need domain "$domain_opt"
   put qmqpservers "$hub"
@@ -159,7 +190,7 @@ cfg_lan_server_dialup() {
 
 [ $# -ge 1 ] || usage
 cfg=$1; shift
-home=${QUAIL_HOME:-} domain_opt= listenip= lan= hub= provider= link=default users=
+home=${QUAIL_HOME:-} domain_opt= listenip= lan= hub= provider= providers= link=default users=
 while [ $# -gt 0 ]; do
   [ $# -ge 2 ] || usage
   case $1 in
@@ -168,7 +199,8 @@ while [ $# -gt 0 ]; do
   --listen) check_addr "listen address" "$2"; listenip=$2 ;;
   --lan) check_addr "LAN prefix" "$2"; lan=$2 ;;
   --hub) check_addr "hub address" "$2"; hub=$2 ;;
-  --provider) case $2 in ''|*[!A-Za-z0-9.:-]*) die_bad "bad provider: $2" ;; esac; provider=$2 ;;
+  --provider) case $2 in ''|*[!A-Za-z0-9.:@_-]*) die_bad "bad provider: $2" ;; esac
+              provider=${2%@*}; providers="$providers $2" ;;
   --link) case $2 in ''|*[!A-Za-z0-9._-]*) die_bad "bad link name: $2" ;; esac; link=$2 ;;
   --user) users="$users $2" ;;
   *) usage ;;
@@ -187,7 +219,7 @@ owner=$(stat -c %U "$home/control") uid=$(stat -c %u "$home/control") gid=$(stat
   || die "unable to stat $home/control"
 umask 022
 case $cfg in
-isolated|dialup|lan-client-qmqp|lan-client-smtp|lan-server|lan-server-dialup)
+isolated|dialup|dialup-multi|lan-client-qmqp|lan-client-smtp|lan-server|lan-server-dialup)
   "cfg_$(echo "$cfg" | tr - _)" ;;
 *) usage ;;
 esac

@@ -167,7 +167,20 @@ like "$out" '^ZThe link default is down' "'*' holds every link"
 rm -f "$C/linksdown"
 out=$(dr dial.test a@quail.test joe@dial.test < "$T/msg")
 like "$out" '^r\|K' "link up again: delivered"
-rm -f "$C/smtproutes"
+# several providers: one line per link for the same domain, the first whose link is up
+printf 'multi.test:mx1.a.test::prov1\nmulti.test:implicit.test::prov2\n' > "$C/smtproutes"
+out=$(dr multi.test a@quail.test joe@multi.test < "$T/msg")
+like "$out" "^r\\|K.*mx1.a.test \\[$N.2\\] accepted" "both links up: the first provider's route"
+echo prov1 > "$C/linksdown"
+out=$(dr multi.test a@quail.test joe@multi.test < "$T/msg")
+like "$out" "implicit.test \\[$N.7\\]" "prov1 down: the route over prov2 is taken"
+printf 'prov2\n' > "$C/linksdown"
+out=$(dr multi.test a@quail.test joe@multi.test < "$T/msg")
+like "$out" "^r\\|K.*mx1.a.test \\[$N.2\\]" "prov2 down: back to prov1"
+printf 'prov1\nprov2\n' > "$C/linksdown"
+out=$(dr multi.test a@quail.test joe@multi.test < "$T/msg")
+like "$out" "^ZThe link prov1 is down" "both down: the message waits"
+rm -f "$C/linksdown" "$C/smtproutes"
 
 # --- a foreign peer: Postfix's smtp-sink, 50 recipients in one transaction
 if [ -x /usr/sbin/smtp-sink ]; then
