@@ -6,15 +6,20 @@
 # Writes HOME/control/ (locals, rcpthosts, masquerading, smtproutes,
 # linksdown, qmqpservers, listenip, tcp.smtp, tcp.pop3, tcp.qmqp),
 # users/assign and passwd.cdb for --user, and keeps in HOME/service/ only
-# the services the configuration runs. HOME is --home DIR, else
+# the services the configuration runs. internet and multidomain also write
+# servercert.pem (a self-signed certificate when missing, by openssl),
+# spf, rcptcheck, checkpassword, virtualdomains, dkim/DOMAIN/mail.key
+# (by dkim-keygen; the TXT record to publish in dkim/DOMAIN/mail.txt),
+# and domains/DOMAIN/.qmail-* for the users of the extra domains. HOME is --home DIR, else
 # QUAIL_HOME, else the directory above this script's when it holds
 # control/, else /var/quail.
 # Exit codes: 0 done, 100 usage or a bad option, 111 a file could not be
-# written or a helper (newu, quail-passwd) failed.
+# written or a helper (newu, newrcpt, quail-passwd, openssl, dkim-keygen)
+# failed.
 set -u
 prog=quail-setup
 usage() {
-  echo "$prog: usage: $prog isolated|dialup|dialup-multi|lan-client-qmqp|lan-client-smtp|lan-server|lan-server-dialup [--home DIR] [--domain D] [--listen IP] [--lan PREFIX] [--hub IP] [--provider RELAY[:PORT]] [--link NAME] [--user NAME]..." >&2
+  echo "$prog: usage: $prog isolated|dialup|dialup-multi|lan-client-qmqp|lan-client-smtp|lan-server|lan-server-dialup|internet|multidomain [--home DIR] [--domain D] [--listen IP] [--lan PREFIX] [--hub IP] [--provider RELAY[:PORT]] [--link NAME] [--user NAME]..." >&2
   exit 100
 }
 die() { echo "$prog: fatal: $*" >&2; exit 111; }
@@ -135,6 +140,86 @@ null_bin() {
     || die "unable to link bin/queue-writer to qmqp-client"
 }
 
+# tls_cert: control/servercert.pem, key and self-signed certificate for
+# me, mode 600 (owned by quaild on an installed system, where smtpd runs
+# as quaild); an existing one is kept
+tls_cert() {
+  pem=$home/control/servercert.pem
+  [ -s "$pem" ] && return 0
+  (umask 077
+   openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=$me" \
+     -keyout "$pem.key.$$" -out "$pem.crt.$$" 2>/dev/null &&
+   cat "$pem.key.$$" "$pem.crt.$$" > "$pem.tmp.$$") || { rm -f "$pem".*.$$; die "openssl could not make $pem"; }
+  rm -f "$pem.key.$$" "$pem.crt.$$"
+  if [ ! -L "$home/bin" ] && id quaild >/dev/null 2>&1; then
+    chown quaild "$pem.tmp.$$" || die "unable to give $pem to quaild"
+  fi
+  mv -f "$pem.tmp.$$" "$pem" || die "unable to write $pem"
+}
+
+# dkim_key DOMAIN: a DKIM key (selector mail) when the domain has none;
+# the record to publish goes to control/dkim/DOMAIN/mail.txt
+dkim_key() {
+  d=$home/control/dkim/$1
+  ls "$d"/*.key >/dev/null 2>&1 && return 0
+  rec=$(QUAIL_HOME=$home "$home/bin/dkim-keygen" "$1" mail) || die "dkim-keygen $1 failed"
+  printf '%s\n' "$rec" > "$d/mail.txt" || die "unable to write $d/mail.txt"
+}
+
+# vprefix DOMAIN: the local-part prefix of a virtual domain (dots as -)
+vprefix() { printf 'vd-%s' "$1" | tr . -; }
+
+# vdomain DOMAIN: DOMAIN's mailboxes are the .qmail files of
+# HOME/domains/DOMAIN (virtualdomains DOMAIN:vd-DOMAIN, a prefix entry in
+# users/assign), with a postmaster Maildir of its own
+vdomain() {
+  p=$(vprefix "$1") dir=$home/domains/$1 assign=$home/users/assign
+  mkdir -p "$dir" || die "unable to make $dir"
+  if ! grep -q "^+$p-:" "$assign"; then
+    { printf '+%s-:%s:%s:%s:%s:-::\n' "$p" "$owner" "$uid" "$gid" "$dir"; cat "$assign"; } > "$assign.tmp" \
+      && mv -f "$assign.tmp" "$assign" || die "unable to write $assign"
+  fi
+  vmailbox postmaster "$1"
+}
+
+# vmailbox NAME DOMAIN: mail/DOMAIN/NAME/Maildir and .qmail-NAME for it
+vmailbox() {
+  md=$home/mail/$2/$1/Maildir q=$home/domains/$2/.qmail-$(printf '%s' "$1" | tr 'A-Z.' 'a-z:')
+  mkdir -p "$md/tmp" "$md/new" "$md/cur" || die "unable to make $md"
+  chmod -R go-rwx "$home/mail/$2/$1" || die "unable to protect $home/mail/$2/$1"
+  [ -f "$q" ] || printf '%s/\n' "$md" > "$q" || die "unable to write $q"
+}
+
+# add_vuser NAME DOMAIN: a mailbox in a virtual domain; its login for
+# AUTH and POP3 is NAME@DOMAIN (password in mail/DOMAIN/NAME/password)
+add_vuser() {
+  check_name user "$1"
+  vmailbox "$1" "$2"
+  dir=$home/mail/$2/$1
+  [ -f "$dir/password" ] && return 0
+  pass=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n') || die "unable to read /dev/urandom"
+  printf '%s\n' "$pass" | QUAIL_HOME=$home "$home/bin/quail-passwd" add "$1@$2" "$uid" "$gid" "$dir" \
+    || die "quail-passwd add $1@$2 failed"
+  (umask 077 && printf '%s\n' "$pass" > "$dir/password") || die "unable to write $dir/password"
+}
+
+# internet_server: listen everywhere, STARTTLS, AUTH with checkpassword,
+# SPF marks, RCPT check, relay for 127. and authenticated clients only;
+# other clients' mail goes through auth-check, everything through
+# dkim-sign (which signs only the domains with a key)
+internet_server() {
+  listen "${listenip:-0}"; drop smtproutes; drop linksdown
+  tls_cert
+  put spf mark
+  put rcptcheck 1
+  put checkpassword "$home/bin/checkpassword /bin/true"
+  sign=$home/bin/dkim-sign check=$home/bin/auth-check
+  rules smtp "$(printf '127.:allow,RELAYCLIENT="",QMAILQUEUE="%s"\n:allow,QMAILQUEUE="%s",AUTHQUEUE="%s"\n' "$sign" "$check" "$sign")"
+}
+
+# rcpt_check: users/rcpt.cdb, so that unknown local users get 550 at RCPT
+rcpt_check() { QUAIL_HOME=$home "$home/bin/newrcpt" || die "newrcpt failed"; }
+
 # --- the configurations ----------------------------------------------
 
 cfg_isolated() {
@@ -186,16 +271,51 @@ cfg_lan_server_dialup() {
   cfg_lan_server; outward
 }
 
+cfg_internet() {
+  need domain "$domain_opt"
+  local_domains; accept_domains; internet_server
+  dkim_key "$domain"
+  users; rcpt_check; services smtpd queue-manager
+}
+
+# the first --domain is the main one; the others are virtual domains
+cfg_multidomain() {
+  set -- $domains
+  [ $# -ge 2 ] || die_bad "multidomain needs at least two --domain options (internet takes one)"
+  domain=$1; shift
+  local_domains
+  put rcpthosts "$(printf '%s\n' "$me" localhost "$domain" "$@" | sort -u)"
+  vd=
+  for d in "$@"; do vd="$vd$d:$(vprefix "$d")
+"; done
+  put virtualdomains "${vd%
+}"
+  internet_server
+  for d in "$domain" "$@"; do dkim_key "$d"; done
+  for d in "$@"; do vdomain "$d"; done
+  mainusers=
+  for u in $users; do
+    case $u in
+    *@"$domain") mainusers="$mainusers ${u%@*}" ;;
+    *@*) case " $* " in *" ${u#*@} "*) add_vuser "${u%@*}" "${u#*@}" ;; *) die_bad "no --domain for user $u" ;; esac ;;
+    *) mainusers="$mainusers $u" ;;
+    esac
+  done
+  users=$mainusers
+  [ -n "$users" ] || { QUAIL_HOME=$home "$home/bin/newu" || die "newu failed"; }
+  users; rcpt_check; services smtpd queue-manager
+}
+
 # --- main ------------------------------------------------------------
 
 [ $# -ge 1 ] || usage
 cfg=$1; shift
-home=${QUAIL_HOME:-} domain_opt= listenip= lan= hub= provider= providers= link=default users=
+home=${QUAIL_HOME:-} domain_opt= listenip= lan= hub= provider= providers= link=default users= domains=
 while [ $# -gt 0 ]; do
   [ $# -ge 2 ] || usage
   case $1 in
   --home) home=$2 ;;
-  --domain) check_name domain "$2"; domain_opt=$2 ;;
+  --domain) check_name domain "$2"; domain_opt=$2; domains="$domains $2" ;;
   --listen) check_addr "listen address" "$2"; listenip=$2 ;;
   --lan) check_addr "LAN prefix" "$2"; lan=$2 ;;
   --hub) check_addr "hub address" "$2"; hub=$2 ;;
@@ -219,7 +339,7 @@ owner=$(stat -c %U "$home/control") uid=$(stat -c %u "$home/control") gid=$(stat
   || die "unable to stat $home/control"
 umask 022
 case $cfg in
-isolated|dialup|dialup-multi|lan-client-qmqp|lan-client-smtp|lan-server|lan-server-dialup)
+isolated|dialup|dialup-multi|lan-client-qmqp|lan-client-smtp|lan-server|lan-server-dialup|internet|multidomain)
   "cfg_$(echo "$cfg" | tr - _)" ;;
 *) usage ;;
 esac
