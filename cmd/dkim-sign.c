@@ -15,7 +15,13 @@
  *
  * Exit codes: qmail-queue's (queue-writer(8)): the next program's own, or
  * 54 the input could not be read, 51 out of memory, 55 a key could not be
- * read or used, 81 the next program could not be run. */
+ * read or used, 81 the next program could not be run.
+ *
+ * Only mail from this host or from trusted clients is signed: a message
+ * that came over the network (TCPREMOTEIP set) is signed only when the
+ * client may relay (RELAYCLIENT, from tcprules) or authenticated
+ * (QUAIL_AUTH, set by smtpd); anything else passes on unsigned, so a
+ * stranger cannot get a forged From: signed with our key. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -98,6 +104,12 @@ static void sign_all(const struct str *msg, const char *domain, struct str *top)
   str_free(&dir);
 }
 
+/* local submission, a relay client or an authenticated session */
+static int trusted(void)
+{
+  return !getenv("TCPREMOTEIP") || getenv("RELAYCLIENT") || getenv("QUAIL_AUTH");
+}
+
 int main(int argc, char **argv)
 {
   struct str msg = STR_ZERO, env = STR_ZERO, domain = STR_ZERO, top = STR_ZERO;
@@ -110,8 +122,10 @@ int main(int argc, char **argv)
   if (!(next = home_queue(home, getenv("DKIMQUEUE"), nextbuf, sizeof nextbuf))) die_home();
   if (chdir(home) < 0) die_home();
   if (qfilter_read(&msg, &env, MESSAGE_MAX) < 0) { if (errno == ENOMEM) die_nomem(); die_read(); }
-  pick_domain(&msg, &env, &domain);
-  sign_all(&msg, domain.s, &top);
+  if (trusted()) {
+    pick_domain(&msg, &env, &domain);
+    sign_all(&msg, domain.s, &top);
+  }
   if ((r = qfilter_pass(next, &top, &msg, &env)) < 0) die_next(next);
   return r;
 }

@@ -648,6 +648,10 @@ static void put_received(struct session *s, struct incoming *m)
 static int open_queue(struct session *s, int chunked)
 {
   struct incoming *m = &s->msg;
+  /* the queue program (a filter such as dkim-sign) learns who authenticated */
+  if (s->auth_user.len) {
+    if (str_0(&s->auth_user) < 0 || setenv("QUAIL_AUTH", s->auth_user.s, 1) < 0) die_nomem();
+  } else unsetenv("QUAIL_AUTH");
   if (qq_open(&m->q, s->qqprog) < 0) {
     diag_warnsys("unable to run ", s->qqprog, (char *)0);
     reply(s, 451, SMTP_ESC_QUEUE_TEMP, "unable to queue messages right now; try again later");

@@ -25,6 +25,13 @@ queued > "$T/q1"
 is "$(grep -c '^DKIM-Signature:' "$T/q1")" 2 "two signatures: rsa and ed25519"
 like "$(tr -d '\n\t' < "$T/q1")" 'a=ed25519-sha256; c=relaxed/relaxed; d=quail.test;s=ed1' "the ed25519 signature"
 is "$($PY "$SRC/t/dkim-verify.py" "$T/q1")" "pass 2" "python3-dkim verifies both signatures"
+# only trusted mail is signed: from the network it needs RELAYCLIENT or AUTH
+is "$(TCPREMOTEIP=192.0.2.7 sign alice@quail.test bob@example.org < "$T/m1")" 0 "a stranger's message passes on"
+is "$(queued | grep -c '^DKIM-Signature:')" 0 "  unsigned: a forged From: gets no signature of ours"
+is "$(TCPREMOTEIP=192.0.2.7 QUAIL_AUTH=alice sign alice@quail.test bob@example.org < "$T/m1")" 0 "an authenticated client's message"
+is "$(queued | grep -c '^DKIM-Signature:')" 2 "  is signed"
+is "$(TCPREMOTEIP=127.0.0.1 RELAYCLIENT= sign alice@quail.test bob@example.org < "$T/m1")" 0 "a relay client's message"
+is "$(queued | grep -c '^DKIM-Signature:')" 2 "  is signed"
 sed 's/this is signed/this is changed/' "$T/q1" > "$T/q1bad"
 is "$($PY "$SRC/t/dkim-verify.py" "$T/q1bad")" "fail" "  and fails a changed body"
 AUTHQUEUE=$BIN/queue-writer "$BIN/auth-check" < "$T/q1" 1< <(envelope alice@quail.test test@localhost)
