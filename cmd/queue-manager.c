@@ -75,6 +75,7 @@
 #define POLL_MAX        (2 * CONC_MAX + 4)
 #define REMOTE_BATCH    100        /* recipients in one SMTP transaction */
 #define TRIPLE_SENDER   "#@[]"     /* the sender of a double bounce (qmail's) */
+#define REMOTE_USER     "quailr"   /* remote deliveries of an installed system */
 
 enum chan { LOCAL, REMOTE, NCHAN };
 static const char *const chan_name[NCHAN] = { "local", "remote" };
@@ -690,10 +691,30 @@ static void __attribute__((noreturn)) exec_local(struct qm *q, struct userinfo *
   child_fail("unable to run ", prog);
 }
 
+/* in the child of an installed system run as root: become quailr for
+ * remote deliveries (an instance, whose bin/ is a link, keeps its user) */
+static void remote_user(struct qm *q)
+{
+  char bin[4096];
+  struct stat st;
+  struct passwd *pw;
+  snprintf(bin, sizeof bin, "%s/bin", q->home);
+  if (getuid() != 0 || lstat(bin, &st) < 0 || S_ISLNK(st.st_mode)) return;
+  if (!(pw = getpwnam(REMOTE_USER))) {
+    dprintf(1, "Zno user %s for remote deliveries (see quail-install(8)). (#4.3.0)%c", REMOTE_USER, 0);
+    _exit(EXIT_TEMP);
+  }
+  if (setgroups(1, &pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
+    dprintf(1, "Zunable to switch to user %s: %s (#4.3.0)%c", REMOTE_USER, strerror(errno), 0);
+    _exit(EXIT_TEMP);
+  }
+}
+
 static void __attribute__((noreturn)) exec_remote(struct qm *q, char **argv)
 {
   char prog[4096];
   int e;
+  remote_user(q);
   snprintf(prog, sizeof prog, "%s/bin/deliver-remote", q->home);
   execv(prog, argv);
   e = errno;

@@ -169,6 +169,9 @@ set_owners() {
   own quailq:quail 750 "$root/queue" "$root/queue/lock"
   own quailq:quail 700 "$root/queue/tmp" "$root/queue/mess" "$root/queue/bounce" "$root/queue/hold"
   own quailq:quail 622 "$root/queue/lock/trigger"
+  # deliver-remote runs as quailr: its dead-host memory is its own
+  [ -e "$root/queue/lock/tcpto" ] || : > "$root/queue/lock/tcpto"
+  own quailr:quail 644 "$root/queue/lock/tcpto"
   own alias:nofiles 2755 "$root/alias"
   own alias:nofiles 644 "$root/alias"/.qmail-*
   for d in "$root"/log/*/; do own quaill:nofiles 755 "$d"; done

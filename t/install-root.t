@@ -109,6 +109,27 @@ like "$(cat "$P/log/smtpd/current" 2>/dev/null)" "pid [0-9]+ from 127.0.0.1" "sm
 ls -n "$P/queue/mess" > "$T/mess" 2>&1
 ok "queue empty, nothing left behind" wait_for 10 eval 'test -z "$(ls "$P/queue/mess")"'
 
+# remote deliveries run as quailr, not root: smtp-sink holds DATA long
+# enough to see deliver-remote's owner
+if [ -x /usr/sbin/smtp-sink ]; then
+  KP=$(free_port)
+  /usr/sbin/smtp-sink -u nobody -w 2 127.0.0.1:"$KP" 10 2>"$T/sink.err" & kill_on_exit $!
+  echo "remote.test:127.0.0.1:$KP" > "$P/control/smtproutes"
+  is "$(own "$P/queue/lock/tcpto")" "quailr:quail 644" "queue/lock/tcpto belongs to quailr"
+  printf 'Subject: out\n\nto the world\n' | runuser -u nobody -- "$P/bin/sendmail" -f nobody@quail-test.example joe@remote.test
+  ok "a remote delivery starts" wait_for 10 pgrep -x deliver-remote
+  is "$(ps -o user= -C deliver-remote | sort -u | tr -d ' ')" quailr "deliver-remote runs as quailr"
+  remote_ok() {
+    local d
+    d=$(sed -n 's/.*starting delivery \([0-9]*\): msg [0-9]* to remote joe@remote.test.*/\1/p' "$P/log/queue-manager/current" | tail -1)
+    [ -n "$d" ] && grep -q "delivery $d: success" "$P/log/queue-manager/current"
+  }
+  ok "and delivers through smtp-sink" wait_for 15 remote_ok || grep 'delivery' "$P/log/queue-manager/current" | tail -3 >&2
+  rm -f "$P/control/smtproutes"
+else
+  skip "no smtp-sink"; skip "no smtp-sink"; skip "no smtp-sink"; skip "no smtp-sink"
+fi
+
 # a DESTDIR install creates no user, sets no setuid bit, links sendmail when asked
 make -s -C "$T/src" install DESTDIR="$T/dest" PREFIX="$P" UNITDIR=/etc/systemd/system SENDMAIL_LINKS=1 DEFAULTDELIVERY=mailbox > "$T/out2" 2>&1
 is "$?" 0 "DESTDIR install exits 0"
