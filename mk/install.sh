@@ -12,6 +12,7 @@
 # Environment (from make's variables of the same names):
 #   DEFAULTDELIVERY  maildir, mailbox or a .qmail line: control/defaultdelivery
 #   SENDMAIL_LINKS   1: /usr/sbin/sendmail and /usr/lib/sendmail link to ours
+#   QMAIL_LINK       1: /var/qmail links to PREFIX (never over an existing one)
 #   UNITDIR          where quail.service goes (default /etc/systemd/system)
 set -eu
 destdir=$1 prefix=$2
@@ -160,6 +161,18 @@ sendmail_links() {
   done
 }
 
+# qmail_link: /var/qmail as a link to the prefix, only when asked, so that
+# qmail add-ons calling /var/qmail/bin/qmail-* find ours; an existing
+# /var/qmail (a real qmail) is never touched
+qmail_link() {
+  [ "${QMAIL_LINK:-0}" = 1 ] || return 0
+  l=$destdir/var/qmail
+  if [ -e "$l" ] || [ -L "$l" ]; then say "keeping the existing /var/qmail"; return 0; fi
+  install -d "$destdir/var"
+  ln -s "$prefix" "$l"
+  say "/var/qmail links to $prefix"
+}
+
 # set_owners: qmail's owners and modes; queue-writer is setuid quailq, so
 # the queue is open to everyone only through it
 set_owners() {
@@ -192,5 +205,6 @@ logas=s/^//
 install_services
 install_unit
 sendmail_links
+qmail_link
 set_owners
 say "installed under $root"

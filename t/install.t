@@ -27,10 +27,18 @@ ok "log service for smtpd" test -x "$R/service/smtpd/log/run"
 printf 'Subject: installed\n\nx\n' | QUAIL_HOME=$R "$R/bin/sendmail" -f a@example.org someone@example.net
 is "$?" 0 "installed sendmail queues into the installed queue"
 like "$(QUAIL_HOME=$R "$R/bin/queue-reader")" "someone@example.net" "installed queue-reader lists it"
+nok "no /var/qmail link unless asked" test -e "$D/var/qmail"
 # a second install keeps what the administrator changed
 echo mail.example.org > "$R/control/me"
 make -s -C "$SRC" install DESTDIR="$D" PREFIX="$P" > "$T/out2" 2>&1
 is "$?" 0 "second install exits 0"
 is "$(cat "$R/control/me")" "mail.example.org" "control/me kept"
 ok "queued message kept" test -n "$(ls "$R/queue/mess")"
+# QMAIL_LINK=1: /var/qmail points at the prefix, so qmail add-ons find bin/qmail-*
+make -s -C "$SRC" install DESTDIR="$D" PREFIX="$P" QMAIL_LINK=1 > "$T/out3" 2>&1
+is "$(readlink "$D/var/qmail")" "$P" "QMAIL_LINK=1: /var/qmail links to the prefix"
+ok "the linked prefix holds bin/qmail-queue" test -x "$D$(readlink "$D/var/qmail")/bin/qmail-queue"
+rm "$D/var/qmail"; mkdir "$D/var/qmail"
+make -s -C "$SRC" install DESTDIR="$D" PREFIX="$P" QMAIL_LINK=1 > "$T/out4" 2>&1
+ok "an existing /var/qmail is kept" test -d "$D/var/qmail" -a ! -L "$D/var/qmail"
 done_testing
