@@ -105,6 +105,9 @@ static void bounced(struct bounce *b)
 {
   if (!is_member(b)) { list_log(&b->l, b->now, "bounce-nonmember", b->addr.s); return; }
   record_path(b);
+  /* bounces for one member arrive together (one delivery each, run in
+   * parallel): the record is read, changed and written under the list's lock */
+  if (list_lock(&b->l) < 0) die_record("lock");
   record_read(b);
   list_log(&b->l, b->now, "bounce", b->addr.s);
   if (!b->count || (b->probe && (unsigned long)b->now > b->probe + b->l.bouncewait)) {
@@ -116,6 +119,7 @@ static void bounced(struct bounce *b)
     b->probe = (unsigned long)b->now;
   }
   record_write(b);
+  list_unlock(&b->l);
 }
 
 /* "T.C-user=host": the probe bounced, the member goes */
