@@ -22,6 +22,17 @@ for u in $QUSERS; do getent passwd "$u" >/dev/null || new_users="$new_users $u";
 for g in $QGROUPS; do getent group "$g" >/dev/null || new_groups="$new_groups $g"; done
 finish() {
   [ -n "$RSV" ] && kill -HUP "$RSV" 2>/dev/null && wait "$RSV" 2>/dev/null
+  # runsv processes stop after runsvdir: wait for those of this prefix, or
+  # they re-create service/*/supervise after the removal
+  local i pid busy
+  for i in $(seq 50); do
+    busy=
+    for pid in $(pgrep -x runsv); do
+      case $(readlink "/proc/$pid/cwd") in "$P"/*) busy=1;; esac
+    done
+    [ -z "$busy" ] && break
+    sleep 0.1
+  done
   case "$P" in /var/tmp/quail-test-??????) rm -rf "$P";; esac
   for u in $new_users; do userdel "$u" 2>/dev/null; done
   for g in $new_groups; do groupdel "$g" 2>/dev/null; done
