@@ -453,23 +453,6 @@ static int send_message(struct conn *c, int stuff)
 
 static int is_slow_failure(int e) { return e == ETIMEDOUT || e == EHOSTUNREACH || e == ENETUNREACH; }
 
-/* a non-blocking connect that waits at most timeout seconds */
-static int connect_to(const struct dns_target *t, unsigned long port, unsigned long timeout)
-{
-  struct sockaddr_storage sa = t->sa;
-  int fd, err = 0;
-  socklen_t len = sizeof err;
-  if (sa.ss_family == AF_INET6) ((struct sockaddr_in6 *)&sa)->sin6_port = htons((unsigned short)port);
-  else ((struct sockaddr_in *)&sa)->sin_port = htons((unsigned short)port);
-  fd = socket(sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) return -1;
-  if (connect(fd, (struct sockaddr *)&sa, t->salen) == 0) return fd;
-  if (errno != EINPROGRESS) { err = errno; close(fd); errno = err; return -1; }
-  if (fd_wait(fd, 1, (int)timeout) < 0) { err = errno; close(fd); errno = err; return -1; }
-  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
-  if (err) { close(fd); errno = err; return -1; }
-  return fd;
-}
 
 static void conn_init(struct conn *c, int fd, const struct dns_target *t, unsigned long timeout)
 {
@@ -876,7 +859,7 @@ static enum next try_target(struct job *j, struct conn *c, const struct dns_targ
   int try_tls;
   for (try_tls = 1; try_tls >= 0; try_tls--) {
     enum next n;
-    int fd = connect_to(t, j->rt.port, j->cf.tconnect);
+    int fd = dns_connect(t, j->rt.port, (int)j->cf.tconnect);
     if (fd < 0) {
       int e = errno;
       (void)tcpto_note(j->cf.tcpto, (const struct sockaddr *)&t->sa, is_slow_failure(e), time(0));

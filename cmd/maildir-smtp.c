@@ -95,22 +95,6 @@ static void __attribute__((noreturn)) die_lost(void)
 
 /* ---- the connection ---- */
 
-static int connect_one(const struct dns_target *t, unsigned long port, int timeout)
-{
-  struct sockaddr_storage sa = t->sa;
-  int fd, err = 0;
-  socklen_t len = sizeof err;
-  if (sa.ss_family == AF_INET6) ((struct sockaddr_in6 *)&sa)->sin6_port = htons((unsigned short)port);
-  else ((struct sockaddr_in *)&sa)->sin_port = htons((unsigned short)port);
-  fd = socket(sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) return -1;
-  if (connect(fd, (struct sockaddr *)&sa, t->salen) < 0) {
-    if (errno != EINPROGRESS || fd_wait(fd, 1, timeout) < 0) { err = errno; close(fd); errno = err; return -1; }
-    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
-    if (err) { close(fd); errno = err; return -1; }
-  }
-  return fd;
-}
 
 /* HOST[:PORT] ("[literal]:PORT" too): a connected socket */
 static int open_host(const char *arg, int timeout)
@@ -133,7 +117,7 @@ static int open_host(const char *arg, int timeout)
   r = dns_host(d, host, &t);
   dns_close(d);
   if (r != DNS_OK) die_dns(host, r);
-  for (i = 0; i < t.n && fd < 0; i++) fd = connect_one(&t.t[i], port, timeout);
+  for (i = 0; i < t.n && fd < 0; i++) fd = dns_connect(&t.t[i], port, timeout);
   if (fd < 0) die_connect(arg);
   return fd;
 }

@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "buf.h"
 #include "dns.h"
 #include "fsx.h"
 #include "str.h"
@@ -333,4 +336,20 @@ int dns_txt(struct dns *d, const char *name, struct str *out)
     found++;
   }
   return found ? DNS_OK : DNS_NOADDR;
+}
+
+int dns_connect(const struct dns_target *t, unsigned long port, int timeout)
+{
+  struct sockaddr_storage sa = t->sa;
+  int fd, err = 0;
+  socklen_t len = sizeof err;
+  if (sa.ss_family == AF_INET6) ((struct sockaddr_in6 *)&sa)->sin6_port = htons((unsigned short)port);
+  else ((struct sockaddr_in *)&sa)->sin_port = htons((unsigned short)port);
+  fd = socket(sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return -1;
+  if (connect(fd, (struct sockaddr *)&sa, t->salen) == 0) return fd;
+  if (errno != EINPROGRESS || fd_wait(fd, 1, timeout) < 0) { err = errno; close(fd); errno = err; return -1; }
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
+  if (err) { close(fd); errno = err; return -1; }
+  return fd;
 }

@@ -64,5 +64,8 @@ int dns_txt(struct dns *, const char *name, struct str *out);
 const char *dns_text(int outcome);
 /* the numeric form of a target's address into out */
 void dns_ntop(const struct dns_target *, char *out, size_t size);
+/* a TCP connection to target on port, waiting at most timeout seconds
+ * (0: no limit); the fd (close-on-exec, non-blocking), or -1 with errno */
+int dns_connect(const struct dns_target *, unsigned long port, int timeout);
 
 #endif
