@@ -80,7 +80,7 @@
 enum chan { LOCAL, REMOTE, NCHAN };
 static const char *const chan_name[NCHAN] = { "local", "remote" };
 
-enum rstate { R_TODO = 'T', R_DONE = 'D', R_RUN = 'R', R_WAIT = 'W' };
+enum rstate { R_PENDING = 'T', R_DONE = 'D', R_RUN = 'R', R_WAIT = 'W' };
 
 struct rcpt {
   size_t off;          /* offset of the state byte in the .env file */
@@ -367,8 +367,8 @@ static void msg_wake(struct qm *q, struct msg *m)
   size_t i;
   m->gen++;                          /* drop any heap entry */
   for (i = 0; i < m->nr; i++) {
-    if (m->r[i].state == R_WAIT) m->r[i].state = R_TODO;
-    if (m->r[i].state == R_TODO) ready_push(q, m, (enum chan)m->r[i].chan);
+    if (m->r[i].state == R_WAIT) m->r[i].state = R_PENDING;
+    if (m->r[i].state == R_PENDING) ready_push(q, m, (enum chan)m->r[i].chan);
   }
 }
 
@@ -834,11 +834,11 @@ static void start_remote(struct qm *q, struct msg *m, size_t i, struct job *j)
   pid_t pid;
   size_t batch = is_verp(m) ? 1 : REMOTE_BATCH;   /* each VERP sender differs */
   for (k = i; k < m->nr && n < batch; k++)
-    if (m->r[k].state == R_TODO && m->r[k].chan == REMOTE) n++;
+    if (m->r[k].state == R_PENDING && m->r[k].chan == REMOTE) n++;
   job_begin(q, j, m, REMOTE, n);
   for (k = i; k < m->nr && j->n < n; k++) {
     const char *d = addr_domain(rcpt_addr(m, k));
-    if (m->r[k].state != R_TODO || m->r[k].chan != REMOTE) continue;
+    if (m->r[k].state != R_PENDING || m->r[k].chan != REMOTE) continue;
     if (d && dom && case_equals(d, dom)) job_add(q, j, k);
   }
   argv = calloc(j->n + 4, sizeof *argv);
@@ -863,7 +863,7 @@ static void dispatch(struct qm *q, enum chan c)
     size_t i;
     if (msg_held(q, m)) continue;
     for (i = 0; i < m->nr; i++) {
-      if (m->r[i].state != R_TODO || m->r[i].chan != c) continue;
+      if (m->r[i].state != R_PENDING || m->r[i].chan != c) continue;
       if (!(j = job_slot(q, c))) return;
       if (c == LOCAL) start_local(q, m, i, j);
       else start_remote(q, m, i, j);
@@ -1065,7 +1065,7 @@ static void admin_bounce(struct qm *q, struct msg *m, time_t now)
   static const char why[] = "This message was deleted by the administrator. (#5.0.0)";
   size_t i;
   for (i = 0; i < m->nr; i++) {
-    if (m->r[i].state != R_TODO && m->r[i].state != R_WAIT) continue;
+    if (m->r[i].state != R_PENDING && m->r[i].state != R_WAIT) continue;
     if (str_cats(&m->fails, rcpt_addr(m, i)) < 0 || str_catc(&m->fails, 0) < 0 ||
         str_catb(&m->fails, why, sizeof why) < 0) diag_nomem();
     m->r[i].state = R_DONE;

@@ -33,7 +33,7 @@ const char *qq_text(int code)
   case QQ_CONFIG: return "unable to read a configuration file";
   case QQ_NETWORK: return "network problem while queueing";
   case QQ_HOME: return "problem with the quail home directory";
-  case QQ_QUEUEDIR: case QQ_PID: case QQ_MESS: case QQ_INTD: case QQ_TODO:
+  case QQ_QUEUEDIR: case QQ_PID: case QQ_MESS: case QQ_INTD: case QQ_NEWDIR:
     return "problem with the queue directory";
   case QQ_TEMP_REFUSED: return "mail server temporarily refuses the message";
   case QQ_CONN_TIMEOUT: return "connection to mail server timed out";

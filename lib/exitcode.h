@@ -23,7 +23,7 @@
 #define QQ_PID           63
 #define QQ_MESS          64
 #define QQ_INTD          65
-#define QQ_TODO          66
+#define QQ_NEWDIR          66
 #define QQ_TEMP_REFUSED  71
 #define QQ_CONN_TIMEOUT  72
 #define QQ_CONN_REJECT   73

@@ -1,4 +1,5 @@
 #!/bin/bash
+# covers cmd/quail-setup.sh
 # quail-setup isolated: local mail only. The host is a network namespace
 # with a neighbour on a wire; its smtpd listens on loopback alone, local
 # mail reaches the Maildirs, and nothing outside can connect.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# covers cmd/quail-link.sh
 # deliver-remote end to end: sendmail -> queue-manager -> deliver-remote ->
 # a peer found through DNS; batching, bounces quoting the peer, and an
 # intermittent link held and released with quail-link.

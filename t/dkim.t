@@ -1,4 +1,5 @@
 #!/bin/bash
+# covers cmd/dkim-keygen.sh
 # DKIM: dkim-keygen makes keys and records; dkim-sign signs in front of
 # queue-writer (rsa-sha256 and ed25519-sha256); Debian's python3-dkim
 # verifies the signatures against dnsmasq; auth-check verifies them too;

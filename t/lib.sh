@@ -37,9 +37,9 @@ diag() { printf '%s\n' "$@" | sed 's/^/# /' >&2; }
 pass() { _result 0 "$1"; }
 fail() { _result 1 "$1"; }
 # ok NAME CMD...: passes when CMD exits 0
-ok() { local n=$1; shift; if "$@"; then _result 0 "$n"; else _result 1 "$n"; fi; }
+ok() { local _tap_name=$1; shift; if "$@"; then _result 0 "$_tap_name"; else _result 1 "$_tap_name"; fi; }
 # nok NAME CMD...: passes when CMD exits non-zero
-nok() { local n=$1; shift; if "$@"; then _result 1 "$n"; else _result 0 "$n"; fi; }
+nok() { local _tap_name=$1; shift; if "$@"; then _result 1 "$_tap_name"; else _result 0 "$_tap_name"; fi; }
 is() {
   if [ "$1" = "$2" ]; then _result 0 "$3"; else _result 1 "$3"; diag "got:      '$1'" "expected: '$2'"; return 1; fi
 }

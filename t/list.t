@@ -114,4 +114,23 @@ ok "the first of them is a member" list-sub "$L" has bulk1@example.org
 ok "the last of them is a member" list-sub "$L" has bulk50@example.org
 seq 1 50 | sed 's/.*/bulk&@example.org/' | list-sub "$L" remove
 nok "removed again from stdin" list-sub "$L" has bulk25@example.org
+# the list programs run directly, as their .qmail lines run them
+for p in list-post list-bounce list-moderate list-digest list-manage; do
+  "$BIN/$p" >/dev/null 2>"$T/usage"; st=$?
+  is "$st" 100 "$p without arguments: usage, exit 100"
+done
+like "$(cat "$T/usage")" "usage: list-manage" "usage names the program"
+printf 'Subject: direct\n\nnot a member\n' | SENDER=stranger@example.org "$BIN/list-post" "$L" >/dev/null 2>&1
+is "$?" 100 "list-post refuses a non-member's post (100: deliver-local bounces it)"
+printf 'Subject: loop\nMailing-List: contact x@y\n\nloop\n' | SENDER=test-m1@localhost "$BIN/list-post" "$L" >/dev/null 2>&1
+is "$?" 100 "list-post refuses a looping post"
+SENDER='' LOCAL=test-ml-return-1-nobody=example.org "$BIN/list-bounce" "$L" </dev/null >/dev/null 2>&1
+ok "list-bounce takes a bounce for a non-member without failing" test "$?" -ne 111
+wait_for 10 queue_empty; digests=$(md_count "$H/dg")
+printf 'Subject: for the digest\n\ndirect digest\n' | SENDER=test-m1@localhost "$BIN/list-post" "$L" >/dev/null 2>&1
+is "$?" 0 "list-post run directly sends a member's post"
+"$BIN/list-digest" -f "$L"
+is "$?" 0 "list-digest -f sends the waiting post now"
+ok "the digest arrives" wait_for 15 eval '[ "$(md_count "$H/dg")" -gt "$digests" ]'
+like "$(md_cat "$H/dg")" "direct digest" "holding the direct post"
 done_testing

@@ -1,4 +1,5 @@
 #!/bin/bash
+# covers cmd/mailq.sh
 # mailq: runs queue-reader with its arguments, found through QUAIL_HOME or
 # beside the script.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# covers cmd/mailsubj.sh
 # mailsubj: the body from stdin reaches every recipient with the subject;
 # addresses are never read by a shell; usage and newline injection refused.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# covers cmd/mkinstance.sh
 # mkinstance: the layout of an instance, and what it refuses.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cdb-lib.sh"

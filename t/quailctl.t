@@ -1,4 +1,5 @@
 #!/bin/bash
+# covers cmd/quailctl.sh
 # quailctl against a runsvdir started here on a test instance's service/:
 # usage, refusal without runsvdir, status, flush, reload, stop, start,
 # restart.
