@@ -59,6 +59,7 @@
 #include "home.h"
 #include "qq.h"
 #include "route.h"
+#include "spawn.h"
 #include "str.h"
 #include "users.h"
 
@@ -75,6 +76,8 @@
 #define POLL_MAX        (2 * CONC_MAX + 4)
 #define REMOTE_BATCH    100        /* recipients in one SMTP transaction */
 #define TRIPLE_SENDER   "#@[]"     /* the sender of a double bounce (qmail's) */
+#define POOL_MAX        1000       /* files kept in queue/free */
+#define POOL_RECOUNT    256        /* count free/ after this many additions */
 #define REMOTE_USER     "quailr"   /* remote deliveries of an installed system */
 
 enum chan { LOCAL, REMOTE, NCHAN };
@@ -138,6 +141,9 @@ struct qm {
   struct str tbuf;               /* partial trigger line */
   int stopping;
   time_t last_sweep;
+  int pool;                      /* queue/free exists: recycle files */
+  unsigned long pooled;          /* files in free/, as last counted plus added since */
+  unsigned long recycled;        /* files finished since free/ was counted */
   struct buf log;
   char logspace[BUF_SIZE];
 };
@@ -488,15 +494,53 @@ static void msg_load(struct qm *q, unsigned long id, time_t now)
 
 /* ---------- finishing a message ---------- */
 
+/* Finished queue files go to queue/free, emptied, for queue-writer to
+ * take instead of creating new ones: no inode is freed and allocated per
+ * message (on ext4 without a journal every allocation scans past the
+ * inodes freed in the last minutes). free/ is counted every POOL_RECOUNT
+ * finished files and kept under POOL_MAX files; beyond that, or when it
+ * does not exist, files are removed as before. */
+static int pool_count(void)
+{
+  DIR *d = opendir("free");
+  struct dirent *e;
+  int n = 0;
+  if (!d) return -1;
+  while ((e = readdir(d))) if (e->d_name[0] != '.') n++;
+  closedir(d);
+  return n;
+}
+
+static void recycle(struct qm *q, const char *path, const char *name)
+{
+  char to[80];
+  if (q->pool) {
+    if (q->recycled++ >= POOL_RECOUNT) {
+      int n = pool_count();
+      q->pooled = n < 0 ? POOL_MAX : (unsigned long)n;
+      q->recycled = 0;
+    }
+    snprintf(to, sizeof to, "free/%s", name);
+    if (q->pooled < POOL_MAX && rename(path, to) == 0) {
+      q->pooled++;
+      if (truncate(to, 0) < 0) unlink(to);
+      return;
+    }
+  }
+  if (unlink(path) < 0 && errno != ENOENT) log_warn(q, "unable to remove ", path, 1);
+}
+
 static void msg_unlink(struct qm *q, struct msg *m)
 {
-  char p[64];
+  char p[64], name[32];
   path_of(p, sizeof p, "bounce", m->id, "");
   if (unlink(p) < 0 && errno != ENOENT) log_warn(q, "unable to remove ", p, 1);
   path_of(p, sizeof p, "mess", m->id, ".env");
-  if (unlink(p) < 0 && errno != ENOENT) log_warn(q, "unable to remove ", p, 1);
+  snprintf(name, sizeof name, "%lu.env", m->id);
+  recycle(q, p, name);
   path_of(p, sizeof p, "mess", m->id, "");
-  if (unlink(p) < 0 && errno != ENOENT) log_warn(q, "unable to remove ", p, 1);
+  snprintf(name, sizeof name, "%lu", m->id);
+  recycle(q, p, name);
 }
 
 /* queue a bounce of m listing fails to sender; 0 queued, -1 try again later */
@@ -666,91 +710,122 @@ static int local_user(struct qm *q, const char *local, struct userinfo *u)
   return 1;
 }
 
-static void __attribute__((noreturn)) child_fail(const char *a, const char *b)
+/* A delivery's child runs under spawn_vm (lib/spawn.h): it shares our
+ * memory until it execs, so it only moves descriptors, switches ids and
+ * execs; everything that allocates (the password lookups) is done here
+ * first. Failures are reported on fd 1 in the channel's protocol. */
+struct child {
+  struct qm *q;
+  struct job *j;
+  int pfd[2];
+  struct userinfo *u;           /* local */
+  char **argv;
+  int remote_switch;            /* remote: become ruid/rgid first */
+  uid_t ruid;
+  gid_t rgid;
+};
+
+static int child_fail(const char *a, const char *b)
 {
-  int e = errno;
-  dprintf(1, "%s%s: %s (#4.3.0)\n", a, b, strerror(e));
-  _exit(EXIT_TEMP);
+  spawn_report(1, a, b, " (#4.3.0)\n");
+  return EXIT_TEMP;
 }
 
-/* in the child: become the user and run deliver-local */
-static void __attribute__((noreturn)) exec_local(struct qm *q, struct userinfo *u, char **argv)
+/* become the user and run deliver-local */
+static int exec_local(struct child *c)
 {
   char prog[4096];
+  struct userinfo *u = c->u;
   if (getuid() == 0) {
     gid_t g = (gid_t)u->gid;
     if (setgroups(1, &g) < 0 || setgid(g) < 0 || setuid((uid_t)u->uid) < 0)
-      child_fail("unable to switch to user ", u->user.s);
+      return child_fail("unable to switch to user ", u->user.s);
   } else if (u->uid != getuid()) {
     errno = EPERM;
-    child_fail("unable to switch to user ", u->user.s);
+    return child_fail("unable to switch to user ", u->user.s);
   }
-  if (chdir(u->home.s) < 0) child_fail("unable to enter the home directory of ", u->user.s);
-  snprintf(prog, sizeof prog, "%s/bin/deliver-local", q->home);
-  execv(prog, argv);
-  child_fail("unable to run ", prog);
+  if (chdir(u->home.s) < 0) return child_fail("unable to enter the home directory of ", u->user.s);
+  snprintf(prog, sizeof prog, "%s/bin/deliver-local", c->q->home);
+  execv(prog, c->argv);
+  return child_fail("unable to run ", prog);
 }
 
-/* in the child of an installed system run as root: become quailr for
- * remote deliveries (an instance, whose bin/ is a link, keeps its user) */
-static void remote_user(struct qm *q)
+/* for an installed system run as root: remote deliveries become quailr
+ * (an instance, whose bin/ is a link, keeps its user). 0 ok, -1 no such
+ * user; looked up in the parent, once found */
+static int remote_user(struct qm *q, struct child *c)
 {
+  static int found;
+  static uid_t uid;
+  static gid_t gid;
   char bin[4096];
   struct stat st;
   struct passwd *pw;
+  c->remote_switch = 0;
   snprintf(bin, sizeof bin, "%s/bin", q->home);
-  if (getuid() != 0 || lstat(bin, &st) < 0 || S_ISLNK(st.st_mode)) return;
-  if (!(pw = getpwnam(REMOTE_USER))) {
-    dprintf(1, "Zno user %s for remote deliveries (see quail-install(8)). (#4.3.0)%c", REMOTE_USER, 0);
-    _exit(EXIT_TEMP);
+  if (getuid() != 0 || lstat(bin, &st) < 0 || S_ISLNK(st.st_mode)) return 0;
+  if (!found) {
+    if (!(pw = getpwnam(REMOTE_USER))) return -1;
+    uid = pw->pw_uid; gid = pw->pw_gid; found = 1;
   }
-  if (setgroups(1, &pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
-    dprintf(1, "Zunable to switch to user %s: %s (#4.3.0)%c", REMOTE_USER, strerror(errno), 0);
-    _exit(EXIT_TEMP);
-  }
+  c->remote_switch = 1;
+  c->ruid = uid; c->rgid = gid;
+  return 0;
 }
 
-static void __attribute__((noreturn)) exec_remote(struct qm *q, char **argv)
+static int exec_remote(struct child *c)
 {
   char prog[4096];
-  int e;
-  remote_user(q);
-  snprintf(prog, sizeof prog, "%s/bin/deliver-remote", q->home);
-  execv(prog, argv);
-  e = errno;
+  if (c->remote_switch &&
+      (setgroups(1, &c->rgid) < 0 || setgid(c->rgid) < 0 || setuid(c->ruid) < 0)) {
+    spawn_report(1, "Zunable to switch to user ", REMOTE_USER, " (#4.3.0)");
+    (void)!write(1, "", 1);
+    return EXIT_TEMP;
+  }
+  snprintf(prog, sizeof prog, "%s/bin/deliver-remote", c->q->home);
+  execv(prog, c->argv);
   /* qmail-remote's protocol: the whole message deferred */
-  dprintf(1, "Zunable to run %s: %s (#4.3.0)%c", prog, strerror(e), 0);
-  _exit(EXIT_TEMP);
+  spawn_report(1, "Zunable to run ", prog, " (#4.3.0)");
+  (void)!write(1, "", 1);
+  return EXIT_TEMP;
 }
 
-/* fork with the message on fd 0 and a report pipe on fd 1 (and 2 for local) */
-static pid_t spawn(struct qm *q, struct job *j, int *pipefd)
+/* the message on fd 0 and the report pipe on fd 1 (and 2 for local) */
+static int child_main(void *p)
 {
-  char p[64];
-  int pfd[2];
-  pid_t pid;
-  if (pipe(pfd) < 0) return -1;
-  pid = fork();
-  if (pid < 0) { close(pfd[0]); close(pfd[1]); return -1; }
-  if (pid == 0) {
-    int mfd;
-    close(pfd[0]);
-    close(q->trigger);
-    close(sigpipe_fd[0]); close(sigpipe_fd[1]);
-    signal(SIGPIPE, SIG_DFL); signal(SIGTERM, SIG_DFL); signal(SIGALRM, SIG_DFL);
-    signal(SIGHUP, SIG_DFL); signal(SIGCHLD, SIG_DFL);
-    path_of(p, sizeof p, "mess", j->m->id, "");
-    if (fd_move(1, pfd[1]) < 0) _exit(EXIT_TEMP);
-    if (j->chan == LOCAL && dup2(1, 2) < 0) _exit(EXIT_TEMP);
-    mfd = open(p, O_RDONLY);
-    if (mfd < 0) child_fail("unable to open ", p);
-    if (fd_move(0, mfd) < 0) child_fail("unable to open ", p);
-    return 0;
+  struct child *c = p;
+  char path[64];
+  int mfd;
+  close(c->pfd[0]);
+  close(c->q->trigger);
+  close(sigpipe_fd[0]); close(sigpipe_fd[1]);
+  signal(SIGPIPE, SIG_DFL);
+  path_of(path, sizeof path, "mess", c->j->m->id, "");
+  if (fd_move(1, c->pfd[1]) < 0) return EXIT_TEMP;
+  if (c->j->chan == LOCAL && dup2(1, 2) < 0) return EXIT_TEMP;
+  mfd = open(path, O_RDONLY);
+  if (mfd < 0 || fd_move(0, mfd) < 0) {
+    if (c->j->chan == REMOTE) {
+      spawn_report(1, "Zunable to open ", path, " (#4.3.0)");
+      (void)!write(1, "", 1);
+      return EXIT_TEMP;
+    }
+    return child_fail("unable to open ", path);
   }
-  close(pfd[1]);
-  fd_cloexec(pfd[0]);
-  fd_nonblock(pfd[0]);
-  *pipefd = pfd[0];
+  return c->j->chan == LOCAL ? exec_local(c) : exec_remote(c);
+}
+
+/* start the child with its report pipe; -1 when that fails */
+static pid_t spawn(struct qm *q, struct child *c, int *pipefd)
+{
+  pid_t pid;
+  if (pipe(c->pfd) < 0) return -1;
+  pid = spawn_vm(child_main, c);
+  if (pid < 0) { close(c->pfd[0]); close(c->pfd[1]); return -1; }
+  close(c->pfd[1]);
+  fd_cloexec(c->pfd[0]);
+  fd_nonblock(c->pfd[0]);
+  *pipefd = c->pfd[0];
   return pid;
 }
 
@@ -814,8 +889,10 @@ static void start_local(struct qm *q, struct msg *m, size_t i, struct job *j)
   argv[0] = "deliver-local"; argv[1] = u.user.s; argv[2] = u.home.s; argv[3] = local.s;
   argv[4] = u.dash.s; argv[5] = u.ext.s; argv[6] = domain.s; argv[7] = (char *)sender_for(m, i);
   argv[8] = q->c.defdel.s; argv[9] = 0;
-  pid = spawn(q, j, &fd);
-  if (pid == 0) exec_local(q, &u, argv);
+  {
+    struct child c = { q, j, { -1, -1 }, &u, argv, 0, 0, 0 };
+    pid = spawn(q, &c, &fd);
+  }
   if (pid < 0) results_fail_all(q, j, 1, "Unable to fork. (#4.3.0)");
   else job_started(q, j, pid, fd);
 done:
@@ -847,8 +924,15 @@ static void start_remote(struct qm *q, struct msg *m, size_t i, struct job *j)
   argv[1] = (char *)(dom ? dom : "");
   argv[2] = (char *)sender_for(m, i);
   for (k = 0; k < j->n; k++) argv[3 + k] = (char *)rcpt_addr(m, j->ri[k]);
-  pid = spawn(q, j, &fd);
-  if (pid == 0) exec_remote(q, argv);
+  {
+    struct child c = { q, j, { -1, -1 }, 0, argv, 0, 0, 0 };
+    if (remote_user(q, &c) < 0) {
+      free(argv);
+      results_fail_all(q, j, 1, "no user " REMOTE_USER " for remote deliveries (see quail-install(8)). (#4.3.0)");
+      return;
+    }
+    pid = spawn(q, &c, &fd);
+  }
   free(argv);
   if (pid < 0) results_fail_all(q, j, 1, "Unable to fork. (#4.3.0)");
   else job_started(q, j, pid, fd);
@@ -1344,6 +1428,7 @@ int main(int argc, char **argv)
   }
   if (config_read(&q.c, &bad) < 0) die_control(bad);
   if (chdir("queue") < 0) die_queue("enter the queue directory");
+  { struct stat st; q.pool = stat("free", &st) == 0 && S_ISDIR(st.st_mode); q.recycled = POOL_RECOUNT; }
   buf_init(&q.log, 1, q.logspace, sizeof q.logspace);
   lock_queue();
   admin_fd = open("lock/admin", O_RDONLY | O_CREAT | O_CLOEXEC, 0644);

@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "header.h"
 #include "qfilter.h"
+#include "spawn.h"
 
 #define CHUNK 65536
 
@@ -35,13 +36,17 @@ const char *qfilter_sender(const struct str *env)
   return env->s + 1;
 }
 
-static void child(const char *prog, int m[2], int e[2])
+struct qf_child { const char *prog; int *m, *e; };
+
+/* in the child (spawn_vm): the message on 0, the envelope on 1 */
+static int child(void *p)
 {
-  close(m[1]);
-  close(e[1]);
-  if (dup2(m[0], 0) < 0 || dup2(e[0], 1) < 0) _exit(111);
-  execl(prog, prog, (char *)0);
-  _exit(111);
+  struct qf_child *c = p;
+  close(c->m[1]);
+  close(c->e[1]);
+  if (dup2(c->m[0], 0) < 0 || dup2(c->e[0], 1) < 0) return 111;
+  execl(c->prog, c->prog, (char *)0);
+  return 111;
 }
 
 /* write both and wait: the writer reads the message before the envelope */
@@ -66,9 +71,11 @@ int qfilter_pass(const char *prog, const struct str *top, const struct str *msg,
   pid_t pid;
   if (pipe(m) < 0) return -1;
   if (pipe(e) < 0) { close(m[0]); close(m[1]); return -1; }
-  pid = fork();
+  {
+    struct qf_child c = { prog, m, e };
+    pid = spawn_vm(child, &c);
+  }
   if (pid < 0) { close(m[0]); close(m[1]); close(e[0]); close(e[1]); return -1; }
-  if (pid == 0) child(prog, m, e);
   close(m[0]);
   close(e[0]);
   return feed(pid, m[1], e[1], top, msg, env);

@@ -7,32 +7,42 @@
 #include "exitcode.h"
 #include "fsx.h"
 #include "qq.h"
+#include "spawn.h"
+
+struct qq_child { const char *prog; int pm[2], pe[2]; };
+
+/* in the child (spawn_vm): the message pipe on 0, the envelope pipe on 1 */
+static int qq_child(void *p)
+{
+  struct qq_child *c = p;
+  char *argv[2];
+  int pe0 = c->pe[0];
+  close(c->pm[1]);
+  close(c->pe[1]);
+  /* pm[0] may be fd 1 or pe[0] fd 0; move through a spare number */
+  if (pe0 == 0) { int t = dup(pe0); if (t < 0) return QQ_BUG; close(pe0); pe0 = t; }
+  if (fd_move(0, c->pm[0]) < 0 || fd_move(1, pe0) < 0) return QQ_BUG;
+  argv[0] = (char *)c->prog;
+  argv[1] = 0;
+  execv(c->prog, argv);
+  return QQ_BUG;
+}
 
 int qq_open(struct qq *q, const char *prog)
 {
-  int pm[2], pe[2];
+  struct qq_child c;
+  int *pm = c.pm, *pe = c.pe;
   q->env = (struct str)STR_ZERO;
   q->failed = 0;
+  c.prog = prog;
   if (pipe(pm) < 0) return -1;
   if (pipe(pe) < 0) { close(pm[0]); close(pm[1]); return -1; }
-  q->pid = fork();
+  q->pid = spawn_vm(qq_child, &c);
   if (q->pid < 0) {
     int e = errno;
     close(pm[0]); close(pm[1]); close(pe[0]); close(pe[1]);
     errno = e;
     return -1;
-  }
-  if (q->pid == 0) {
-    char *argv[2];
-    close(pm[1]);
-    close(pe[1]);
-    /* pm[0] may be fd 1 or pe[0] fd 0; move through a spare number */
-    if (pe[0] == 0) { int t = dup(pe[0]); if (t < 0) _exit(QQ_BUG); close(pe[0]); pe[0] = t; }
-    if (fd_move(0, pm[0]) < 0 || fd_move(1, pe[0]) < 0) _exit(QQ_BUG);
-    argv[0] = (char *)prog;
-    argv[1] = 0;
-    execv(prog, argv);
-    _exit(QQ_BUG + 0 * errno);
   }
   close(pm[0]);
   close(pe[0]);
