@@ -53,8 +53,8 @@ printf '10\n' > "$home/control/concurrencylocal"
 printf '20\n' > "$home/control/concurrencyremote"
 
 # queue/
-for d in tmp mess bounce hold lock; do mkdir -p "$home/queue/$d" || die "unable to create queue/$d"; done
-chmod 700 "$home/queue/tmp" "$home/queue/mess" "$home/queue/bounce" "$home/queue/hold"
+for d in tmp mess bounce hold free lock; do mkdir -p "$home/queue/$d" || die "unable to create queue/$d"; done
+chmod 700 "$home/queue/tmp" "$home/queue/mess" "$home/queue/bounce" "$home/queue/hold" "$home/queue/free"
 mkfifo -m 622 "$home/queue/lock/trigger" || die "unable to create queue/lock/trigger"
 
 # mail/ and the user test

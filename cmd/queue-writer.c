@@ -2,7 +2,8 @@
  *
  * Reads the message on fd 0 and then the envelope on fd 1
  * (F sender NUL, T recipient NUL for each, NUL). Writes:
- *   queue/tmp/PID.TIME.N   while working
+ *   queue/tmp/PID.TIME.N   while working (a file taken from queue/free,
+ *                          emptied, or a new one)
  *   queue/mess/ID          the message, with a Received line first
  *   queue/mess/ID.env      the envelope
  * where ID is the inode number of the message file. Both files and the
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include "buf.h"
@@ -53,13 +55,83 @@ static void __attribute__((noreturn)) fail(int code)
 
 static void on_alarm(int sig) { fail(QQ_TIMEOUT); }
 
+/* The names in queue/free, where queue-manager leaves the emptied files
+ * of finished messages: taking one saves freeing and allocating an inode
+ * per file. Read once (the first few dozen names are plenty), and tried
+ * from a place that depends on the pid, so that writers running at once
+ * mostly try different files. */
+static char pool_space[2048];
+static const char *pool_name[128];
+static unsigned pool_n, pool_at, pool_read;
+
+struct linux_dirent64 {
+  unsigned long long d_ino;
+  long long d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[];
+};
+
+static void pool_load(void)
+{
+  long n, at;
+  int fd = open("free", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  pool_read = 1;
+  if (fd < 0) return;
+  n = syscall(SYS_getdents64, fd, pool_space, sizeof pool_space);
+  close(fd);
+  for (at = 0; at < n && pool_n < sizeof pool_name / sizeof *pool_name; ) {
+    struct linux_dirent64 *d = (struct linux_dirent64 *)(pool_space + at);
+    if (d->d_name[0] != '.') pool_name[pool_n++] = d->d_name;
+    at += d->d_reclen;
+  }
+  if (pool_n) pool_at = (unsigned)getpid() % pool_n;
+}
+
+/* move a file from free/ to dst and open it empty: the descriptor, or -1
+ * with errno EEXIST when dst exists, or -1 when free/ has nothing */
+static int pool_take(const char *dst)
+{
+  if (!pool_read) pool_load();
+  while (pool_n) {
+    char src[300];
+    struct stat st;
+    int fd;
+    unsigned i = pool_at % pool_n;
+    snprintf(src, sizeof src, "free/%s", pool_name[i]);
+    pool_n--;
+    pool_name[i] = pool_name[pool_n];
+    if (syscall(SYS_renameat2, AT_FDCWD, src, AT_FDCWD, dst, RENAME_NOREPLACE) < 0) {
+      if (errno == ENOENT) continue;          /* another writer took it */
+      if (errno != EEXIST) pool_n = 0;        /* no renameat2 here: create */
+      return -1;
+    }
+    /* emptied only once known to be a plain file with no other name */
+    fd = open(dst, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
+        (st.st_size == 0 || ftruncate(fd, 0) == 0)) return fd;
+    if (fd >= 0) close(fd);
+    unlink(dst);                              /* not ours to reuse */
+  }
+  errno = ENOENT;
+  return -1;
+}
+
+/* name: a recycled file from free/, or a new one */
+static int create(const char *name)
+{
+  int fd = pool_take(name);
+  if (fd >= 0 || errno == EEXIST) return fd;
+  return open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+}
+
 static int create_tmp(struct job *j)
 {
   unsigned n;
   for (n = 0; n < 100; n++) {
     int fd;
     snprintf(j->tmp, sizeof j->tmp, "tmp/%ld.%ld.%u", (long)getpid(), (long)time(0), n);
-    fd = open(j->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    fd = create(j->tmp);
     if (fd >= 0) return fd;
     if (errno != EEXIST) break;
   }
@@ -168,7 +240,7 @@ int main(int argc, char **argv)
 
   snprintf(envname, sizeof envname, "mess/%lu.env", j.id);
   snprintf(j.env, sizeof j.env, "%s.env", j.tmp);
-  efd = open(j.env, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  efd = create(j.env);
   if (efd < 0) { j.env[0] = 0; fail(QQ_QUEUEDIR); }
   write_envelope(efd);
 

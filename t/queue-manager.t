@@ -26,6 +26,18 @@ like "$m" "Return-Path: <a@example.org>" "Return-Path added"
 like "$m" "Subject: one" "message intact"
 ok "queue empty after delivery" wait_for 5 queue_empty
 like "$(cat "$LOG")" "new msg [0-9]+" "log: new msg"
+# the finished files wait in queue/free, emptied, for the next message
+id1=$(sed -n 's/.*new msg \([0-9]*\).*/\1/p' "$LOG" | tail -1)
+ok "the message file went to free/" wait_for 5 test -e "$INST/queue/free/$id1"
+ok "and its envelope" test -e "$INST/queue/free/$id1.env"
+is "$(stat -c %s "$INST/queue/free/$id1" "$INST/queue/free/$id1.env" | tr '\n' ' ')" "0 0 " "both emptied"
+is "$(ls "$INST/queue/mess" | wc -l)" 0 "nothing left in mess/"
+msg two "second body" | qw a@example.org test@localhost
+ok "the next message delivered" wait_for 10 md_has "$MD" 2
+like "$(md_cat "$MD")" "second body" "from a recycled file, intact"
+like "$(sed -n 's/.*new msg \([0-9]*\).*/\1/p' "$LOG" | tail -1)" "^$id1\$|^[0-9]+\$" "logged with its own ID"
+ok "free/ holds two files again" wait_for 5 sh -c "[ \$(ls '$INST/queue/free' | wc -l) = 2 ]"
+rm -f $(grep -l "second body" "$MD"/new/*)     # the counts below start from one
 like "$(cat "$LOG")" "info msg [0-9]+: bytes [0-9]+ from <a@example.org> qp [0-9]+ uid [0-9]+" "log: info msg"
 like "$(cat "$LOG")" "starting delivery [0-9]+: msg [0-9]+ to local test@localhost" "log: starting delivery"
 like "$(cat "$LOG")" "delivery [0-9]+: success: " "log: success"

@@ -42,6 +42,35 @@ is "$?" 0 "30 MB message queued"
 id=$(ls "$Q/mess" | grep -v env)
 ok "30 MB stored whole" test "$(stat -c %s "$Q/mess/$id")" -gt 30000000
 
+# recycled files: a file in queue/free becomes the next message, emptied
+# first (queue-manager leaves finished files there), and the ID is its inode
+rm -f "$Q"/mess/* "$Q"/free/*
+head -c 50000 /dev/zero | tr '\0' z > "$Q/free/900"
+printf 'old envelope\0' > "$Q/free/900.env"
+ino=$(stat -c %i "$Q/free/900")
+printf 'Subject: short\n\nnew\n' | qw a@b test@localhost
+is "$?" 0 "queued into recycled files"
+is "$(ls -A "$Q/free")" "" "both files taken from free/"
+id=$(ls "$Q/mess" | grep -v env)
+ok "the ID is the recycled inode" test "$id" = "$ino" -o "$(stat -c %i "$Q/mess/$id.env")" = "$ino"
+unlike "$(cat "$Q/mess/$id" "$Q/mess/$id.env" | tr -d '\0')" 'zzz|old envelope' "nothing of the old contents left"
+like "$(cat "$Q/mess/$id")" 'Subject: short' "the new message stored"
+is "$(od -An -c "$Q/mess/$id.env" | tr -d ' \n')" 'Fa@b\0Ttest@localhost\0\0' "the new envelope stored"
+# what is not a plain file of our own is never written through
+rm -f "$Q"/mess/*
+echo secret > "$T/victim"
+ln -s "$T/victim" "$Q/free/901"
+ln "$T/victim" "$Q/free/902" 2>/dev/null || cp "$T/victim" "$Q/free/902"
+printf 'x\n' | qw a@b test@localhost
+is "$?" 0 "queued past a symlink and a hard link in free/"
+is "$(cat "$T/victim")" "secret" "the linked file is untouched"
+is "$(ls "$Q/mess" | wc -l)" 2 "one message and its envelope"
+# no free/ at all (a queue made before it existed): new files as before
+rm -f "$Q"/mess/* "$Q"/free/*; rmdir "$Q/free"
+printf 'x\n' | qw a@b test@localhost
+is "$?" 0 "queued without queue/free"
+mkdir -m 700 "$Q/free"
+
 # unreadable home: temporary failure
 QUAIL_HOME=$T/nonexistent qw a@b c@d </dev/null
 is "$?" 61 "missing home is a temporary failure (61)"
