@@ -44,6 +44,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -76,7 +77,10 @@
 #define POLL_MAX        (2 * CONC_MAX + 4)
 #define REMOTE_BATCH    100        /* recipients in one SMTP transaction */
 #define TRIPLE_SENDER   "#@[]"     /* the sender of a double bounce (qmail's) */
-#define POOL_MAX        1000       /* files kept in queue/free */
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE 1
+#endif
+#define POOL_MAX        10000      /* files kept in queue/free */
 #define POOL_RECOUNT    256        /* count free/ after this many additions */
 #define REMOTE_USER     "quailr"   /* remote deliveries of an installed system */
 
@@ -511,8 +515,12 @@ static int pool_count(void)
   return n;
 }
 
-static void recycle(struct qm *q, const char *path, const char *name)
+/* names in free/ are the manager's start time and a count, never reused
+ * while the file may still be there (renameat2 refuses to replace one) */
+static void recycle(struct qm *q, const char *path)
 {
+  static unsigned long seq;
+  static long start;
   char to[80];
   if (q->pool) {
     if (q->recycled++ >= POOL_RECOUNT) {
@@ -520,8 +528,10 @@ static void recycle(struct qm *q, const char *path, const char *name)
       q->pooled = n < 0 ? POOL_MAX : (unsigned long)n;
       q->recycled = 0;
     }
-    snprintf(to, sizeof to, "free/%s", name);
-    if (q->pooled < POOL_MAX && rename(path, to) == 0) {
+    if (!start) start = (long)time(0);
+    snprintf(to, sizeof to, "free/%ld.%lu", start, ++seq);
+    if (q->pooled < POOL_MAX &&
+        syscall(SYS_renameat2, AT_FDCWD, path, AT_FDCWD, to, RENAME_NOREPLACE) == 0) {
       q->pooled++;
       if (truncate(to, 0) < 0) unlink(to);
       return;
@@ -532,15 +542,13 @@ static void recycle(struct qm *q, const char *path, const char *name)
 
 static void msg_unlink(struct qm *q, struct msg *m)
 {
-  char p[64], name[32];
+  char p[64];
   path_of(p, sizeof p, "bounce", m->id, "");
   if (unlink(p) < 0 && errno != ENOENT) log_warn(q, "unable to remove ", p, 1);
   path_of(p, sizeof p, "mess", m->id, ".env");
-  snprintf(name, sizeof name, "%lu.env", m->id);
-  recycle(q, p, name);
+  recycle(q, p);
   path_of(p, sizeof p, "mess", m->id, "");
-  snprintf(name, sizeof name, "%lu", m->id);
-  recycle(q, p, name);
+  recycle(q, p);
 }
 
 /* queue a bounce of m listing fails to sender; 0 queued, -1 try again later */
