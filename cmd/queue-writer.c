@@ -29,6 +29,10 @@
 #include "fsx.h"
 #include "home.h"
 
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE 1            /* <linux/fs.h>; musl has no renameat2() */
+#endif
+
 #define DEADLINE   86400        /* seconds for the whole message */
 #define COPY_SIZE  65536
 #define TRIGGER_TRIES 100       /* 10 ms apart, when the FIFO is full */

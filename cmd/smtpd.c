@@ -21,6 +21,15 @@
  * Sets QUAIL_SPF and QUAIL_SPF_DOMAIN for the queue program (auth-check).
  * Writes one log line per transaction (and per refusal) to fd 2.
  *
+ *
+ * Two builds of this file: smtpd-tls, the whole of it, and smtpd
+ * (-DSMTPD_LEAN: static with musl, no TLS or SPF library, so it starts in
+ * a third of the time). The lean one execs bin/smtpd-tls with the same
+ * arguments when a session needs what it lacks: at STARTTLS, after the
+ * command is read (QUAIL_SMTPD_STARTTLS=1 tells smtpd-tls to answer it
+ * and start TLS at once; the session resets at STARTTLS anyway), and
+ * before the greeting when control/spf asks for SPF.
+ *
  * Exit codes: 0 the session ended (QUIT, or the client went away);
  * 100 usage, or we hung up on a misbehaving client; 111 a temporary
  * failure (control files, memory, time-out, network). */
@@ -189,7 +198,9 @@ static void __attribute__((noreturn)) die_timeout(struct session *s)
 static void __attribute__((noreturn)) die_input(struct session *s)
 {
   if (errno == ETIMEDOUT) die_timeout(s);
+#ifndef SMTPD_LEAN
   if (errno == EPROTO && s->tls_on) log_event(s, "tls error", tlsx_error(&s->tls));
+#endif
   die_read();
 }
 
@@ -285,6 +296,7 @@ static void reset_transaction(struct session *s)
   s->nrcpt = 0;
 }
 
+#ifndef SMTPD_LEAN
 /* forget everything the client told us (after STARTTLS) */
 static void reset_session(struct session *s)
 {
@@ -293,6 +305,7 @@ static void reset_session(struct session *s)
   s->esmtp = 0;
   s->auth_user.len = 0;
 }
+#endif
 
 static const char *protocol(const struct session *s)
 {
@@ -469,6 +482,15 @@ static void refuse(struct session *s, const char *what, const char *addr, const 
   str_free(&d);
 }
 
+#ifdef SMTPD_LEAN
+/* never on here: main() hands sessions with SPF to smtpd-tls */
+static int check_spf(struct session *s)
+{
+  unsetenv("QUAIL_SPF");
+  unsetenv("QUAIL_SPF_DOMAIN");
+  return 0;
+}
+#else
 /* the result for the queue program (auth-check reads it for DMARC) */
 static void export_spf(struct session *s, enum spf_result r)
 {
@@ -507,6 +529,7 @@ static int check_spf(struct session *s)
   }
   return 0;
 }
+#endif
 
 static void cmd_mail(struct session *s, const char *arg)
 {
@@ -846,6 +869,26 @@ static void cmd_bdat(struct session *s, const char *arg)
 
 /* ---- STARTTLS ---- */
 
+#ifdef SMTPD_LEAN
+/* the rest of the session belongs to smtpd-tls, the whole build: same
+ * arguments, same socket; our read-ahead (plaintext after STARTTLS) dies
+ * with this process image */
+static void __attribute__((noreturn)) exec_full(struct session *s, int starttls);
+
+static void cmd_starttls(struct session *s, const char *arg)
+{
+  if (*arg) { reply(s, 501, SMTP_ESC_BAD_PARAM, "STARTTLS takes no argument"); return; }
+  if (access("control/servercert.pem", R_OK) < 0) {
+    log_event(s, "tls unavailable", "control/servercert.pem unreadable");
+    reply(s, 454, SMTP_ESC_TEMP_POLICY, "TLS not available due to a temporary reason");
+    return;
+  }
+  if (s->helo.len && setenv("QUAIL_SMTPD_HELO", s->helo.s, 1) < 0) die_nomem();
+  flush(s);
+  if (s->in.n) log_event(s, "discarded", "plaintext sent after STARTTLS");
+  exec_full(s, 1);
+}
+#else
 static void cmd_starttls(struct session *s, const char *arg)
 {
   if (s->tls_on) { reply(s, 503, SMTP_ESC_BAD_COMMAND, "TLS is already active"); return; }
@@ -874,6 +917,7 @@ static void cmd_starttls(struct session *s, const char *arg)
   log_event(s, "tls", s->tls_info.s);
   reset_session(s);
 }
+#endif
 
 /* ---- AUTH ---- */
 
@@ -1154,22 +1198,67 @@ static void greet(struct session *s)
   flush(s);
 }
 
+#ifdef SMTPD_LEAN
+static char **args;
+
+static void __attribute__((noreturn)) exec_full(struct session *s, int starttls)
+{
+  if (starttls && setenv("QUAIL_SMTPD_STARTTLS", "1", 1) < 0) die_nomem();
+  args[0] = "smtpd-tls";
+  execv("bin/smtpd-tls", args);
+  diag_warnsys("unable to run bin/smtpd-tls", (char *)0);
+  if (!starttls)
+    hangup(s, 421, SMTP_ESC_CONFIG, "temporary configuration problem; try again later",
+           "no smtpd-tls", EXIT_TEMP);
+  unsetenv("QUAIL_SMTPD_STARTTLS");
+  unsetenv("QUAIL_SMTPD_HELO");
+  reply(s, 454, SMTP_ESC_TEMP_POLICY, "TLS not available due to a temporary reason");
+  flush(s);
+  /* the session goes on in plaintext: it was never handed over */
+  for (;;) {
+    read_line(s);
+    dispatch(s);
+  }
+}
+#endif
+
 int main(int argc, char **argv)
 {
   static struct session s;
   const char *bad;
+  int starttls = 0;
 
   diag_init("smtpd");
   signal(SIGPIPE, SIG_IGN);
   setup(&s, argc, argv);
+#ifdef SMTPD_LEAN
+  args = argv;
+#else
+  if (getenv("QUAIL_SMTPD_STARTTLS")) {
+    const char *h = getenv("QUAIL_SMTPD_HELO");   /* kept if TLS cannot start */
+    starttls = 1;
+    if (h && *h) {
+      if (str_copys(&s.helo, h) < 0) die_nomem();
+      s.esmtp = 1;
+    }
+    unsetenv("QUAIL_SMTPD_STARTTLS");
+    unsetenv("QUAIL_SMTPD_HELO");
+  }
+#endif
   if (load_config(&s.cf, &bad) < 0) {
     diag_warnsys("unable to read ", bad, (char *)0);
     hangup(&s, 421, SMTP_ESC_CONFIG, "temporary configuration problem; try again later",
            "configuration unreadable", EXIT_TEMP);
   }
   s.in.timeout = s.out.timeout = (int)s.cf.timeout;
-  check_early_talker(&s);
-  greet(&s);
+#ifdef SMTPD_LEAN
+  if (s.cf.spf != SPF_OFF) exec_full(&s, 0);
+#endif
+  if (starttls) cmd_starttls(&s, "");      /* handed over by the lean smtpd */
+  else {
+    check_early_talker(&s);
+    greet(&s);
+  }
   for (;;) {
     read_line(&s);
     dispatch(&s);

@@ -99,8 +99,8 @@ stalled() {
   r=$(printf "$1" | qmtp send "$PORT" hold)
   is "$r" "CLOSED" "stalled client: connection closed without a response"
   ok "stalled client: nothing queued" queue_clean
-  wait_for 5 grep -q 'unable to read from the client: Connection timed out' "$2"
-  ok "stalled client: time-out logged" grep -q 'unable to read from the client: Connection timed out' "$2"
+  wait_for 5 grep -q -E 'unable to read from the client: (Connection|Operation) timed out' "$2"
+  ok "stalled client: time-out logged" grep -q -E 'unable to read from the client: (Connection|Operation) timed out' "$2"
   rm -f "$INST/control/timeoutsmtpd"
 }
 

@@ -152,4 +152,24 @@ unlike "$out" '250-STARTTLS' "no certificate: STARTTLS not offered"
 like "$out" '454 4.7.0 TLS not available' "no certificate: STARTTLS gets 454 4.7.0"
 like "$out" '502 5.5.1 AUTH is not available' "no checkpassword program: AUTH gets 502"
 smtpd_stop
+
+# smtpd (musl, no TLS library) hands STARTTLS to smtpd-tls: a certificate
+# that is readable but broken gets 454 from smtpd-tls, and the session goes
+# on there in plaintext with the client's EHLO remembered
+echo "not a certificate" > "$INST/control/servercert.pem"
+smtpd_start
+out=$(raw "$HELLO" 1 'STARTTLS\r\n' 1 'MAIL FROM:<a@example.org>\r\nQUIT\r\n' 2)
+like "$out" '250-STARTTLS' "broken certificate: STARTTLS offered (the file is readable)"
+like "$out" '454 4.7.0 TLS not available' "broken certificate: 454 4.7.0 from smtpd-tls"
+like "$out" '250 2.1.0' "the EHLO given to smtpd still counts in smtpd-tls"
+like "$(cat "$SLOG")" 'tls unavailable' "the failure is logged"
+smtpd_stop
+rm "$INST/control/servercert.pem"
+
+# smtpd-tls takes the same arguments as smtpd
+"$BIN/smtpd-tls" -x </dev/null >/dev/null 2>"$T/err"
+is "$?" 100 "smtpd-tls -x: usage, exit 100"
+like "$(cat "$T/err")" 'usage' "and says how to call it"
+ok "smtpd is the lean build: no TLS library in it" sh -c "! grep -q -a 'OpenSSL' '$BIN/smtpd'"
+ok "smtpd-tls is the whole one" grep -q -a 'OpenSSL' "$BIN/smtpd-tls"
 done_testing
