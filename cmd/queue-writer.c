@@ -58,6 +58,8 @@ static void __attribute__((noreturn)) fail(int code)
 }
 
 static void on_alarm(int sig) { fail(QQ_TIMEOUT); }
+/* the client gave up (smtpd's qq_abort): leave nothing behind */
+static void on_term(int sig) { fail(QQ_READ); }
 
 /* The names in queue/free, where queue-manager leaves the emptied files
  * of finished messages: taking one saves freeing and allocating an inode
@@ -231,6 +233,7 @@ int main(int argc, char **argv)
 
   signal(SIGPIPE, SIG_IGN);
   signal(SIGALRM, on_alarm);
+  signal(SIGTERM, on_term);
   alarm(DEADLINE);
   memset(&j, 0, sizeof j);
   if (chdir(home_dir(getenv("QUAIL_HOME"))) < 0) _exit(QQ_HOME);

@@ -91,6 +91,7 @@ struct config {
 struct incoming {
   struct qq q;
   int queue_open;               /* q is running */
+  int queue_failed;             /* q could not be started */
   struct smtp_data d;
   struct str chunk;             /* decoded bytes on their way to q */
 };
@@ -667,24 +668,30 @@ static void put_received(struct session *s, struct incoming *m)
   qq_put(&m->q, m->chunk.s, m->chunk.len);
 }
 
-/* start queue-writer for this message: 0, or -1 with the reply sent */
+/* start queue-writer for this message: 0, or -1 with queue_failed set */
 static int open_queue(struct session *s, int chunked)
 {
   struct incoming *m = &s->msg;
+  smtp_data_init(&m->d, s->cf.databytes, DATA_LINE_MAX, HEADERS_MAX, HOPS_MAX);
+  m->d.chunked = chunked;
+  m->queue_failed = 0;
   /* the queue program (a filter such as dkim-sign) learns who authenticated */
   if (s->auth_user.len) {
     if (str_0(&s->auth_user) < 0 || setenv("QUAIL_AUTH", s->auth_user.s, 1) < 0) die_nomem();
   } else unsetenv("QUAIL_AUTH");
   if (qq_open(&m->q, s->qqprog) < 0) {
     diag_warnsys("unable to run ", s->qqprog, (char *)0);
-    reply(s, 451, SMTP_ESC_QUEUE_TEMP, "unable to queue messages right now; try again later");
+    m->queue_failed = 1;
     return -1;
   }
   m->queue_open = 1;
-  smtp_data_init(&m->d, s->cf.databytes, DATA_LINE_MAX, HEADERS_MAX, HOPS_MAX);
-  m->d.chunked = chunked;
   put_received(s, m);
   return 0;
+}
+
+static void reply_queue_failed(struct session *s)
+{
+  reply(s, 451, SMTP_ESC_QUEUE_TEMP, "unable to queue messages right now; try again later");
 }
 
 /* make sure input is buffered; the client leaving ends everything */
@@ -792,6 +799,9 @@ static void finish_message(struct session *s)
     refuse_content(s, flags, &why);
     log_transaction(s, "rejected", why.s);
     str_free(&why);
+  } else if (s->msg.queue_failed) {
+    reply_queue_failed(s);
+    log_transaction(s, "rejected", "unable to run the queue");
   } else {
     queue_verdict(s, finish_queue(s, &s->msg));
   }
@@ -811,8 +821,11 @@ static void cmd_data(struct session *s, const char *arg)
   if (!data_state_ok(s)) return;
   if (s->chunking) { reply(s, 503, SMTP_ESC_BAD_COMMAND, "DATA after BDAT"); return; }
   if (*arg) { reply(s, 501, SMTP_ESC_BAD_PARAM, "DATA takes no argument"); return; }
-  if (open_queue(s, 0) < 0) return;
+  /* the 354 goes out first: the client sends while queue-writer starts
+   * (one that cannot start costs the client the message, then a 451) */
   reply(s, 354, 0, "go ahead; end with <CRLF>.<CRLF>");
+  flush(s);
+  open_queue(s, 0);
   while (!done) feed(s, (size_t)-1, &done);
   finish_message(s);
 }
@@ -852,7 +865,12 @@ static void cmd_bdat(struct session *s, const char *arg)
     return;
   }
   if (!s->chunking) {
-    if (open_queue(s, 1) < 0) { skip_chunk(s, size); reset_transaction(s); return; }
+    if (open_queue(s, 1) < 0) {
+      reply_queue_failed(s);
+      skip_chunk(s, size);
+      reset_transaction(s);
+      return;
+    }
     s->chunking = 1;
   }
   while (size) size -= feed(s, size, &done);

@@ -85,6 +85,7 @@ like "$out" '503 5.5.1 DATA after BDAT' "DATA after BDAT: 503"
 like "$out" '554 5.6.0 bare LF' "BDAT: a bare LF is refused at LAST"
 like "$out" '501 5.5.4 syntax: BDAT' "BDAT without a size: 501 and hang up"
 is "$(mess_count)" 0 "nothing queued"
+ok "and nothing left in queue/tmp by the writers stopped" wait_for 5 sh -c "[ -z \"\$(ls -A '$INST/queue/tmp')\" ]"
 
 # early talker: a client that speaks before the greeting is refused
 echo 1 > "$INST/control/smtpgreetdelay"
@@ -154,4 +155,15 @@ for c in 71:451:4.3.0 31:554:5.3.0 81:451:4.3.0 early:451:4.3.0; do
 done
 like "$(cat "$SLOG")" 'rejected from=<a@example.org> .* reason=' "a queue failure is logged as rejected"
 is "$(mess_count)" 0 "nothing queued while queue-writer fails"
+
+# the 354 goes out before queue-writer starts; when it cannot start (no
+# descriptor left for its pipes) the message is read and refused with 451
+mess_clear
+out=$( (sleep 0.3; printf "$HELLO$(txn a@example.org test@localhost)"; sleep 0.5; printf 'Subject: x\r\n\r\nbody\r\n.\r\nQUIT\r\n'; sleep 0.5) |
+  TCPREMOTEIP=127.0.0.1 prlimit --nofile=5:5 "$BIN/smtpd" 2>"$T/nofd.log")
+like "$out" '354 go ahead' "no descriptors: 354 all the same"
+like "$out" '451 4.3.0 unable to queue messages right now' "then 451 4.3.0 after the message"
+like "$out" '221 2.0.0' "and the session goes on"
+like "$(cat "$T/nofd.log")" 'reason=unable to run the queue' "logged as rejected"
+is "$(mess_count)" 0 "nothing queued"
 done_testing
