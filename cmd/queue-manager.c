@@ -80,7 +80,8 @@
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE 1
 #endif
-#define POOL_MAX        10000      /* files kept in queue/free */
+#define POOL_MAX        4000       /* files kept in queue/free */
+#define POOL_FILE_MAX   65536      /* bytes: larger files are removed */
 #define POOL_RECOUNT    256        /* count free/ after this many additions */
 #define REMOTE_USER     "quailr"   /* remote deliveries of an installed system */
 
@@ -111,6 +112,7 @@ struct msg {
   struct msg *hnext;             /* hash chain */
   unsigned long gen;             /* schedule generation (heap entries) */
   unsigned long qp;              /* the writer's pid, from the Received line */
+  off_t size;                    /* of the message file */
 };
 
 struct job {
@@ -478,6 +480,7 @@ static void msg_load(struct qm *q, unsigned long id, time_t now)
   m->id = id;
   m->birth = st.st_mtime;
   m->qp = read_qp(fd);
+  m->size = st.st_size;
   close(fd);
   path_of(p, sizeof p, "mess", id, ".env");
   if (stat(p, &est) < 0 || file_read(p, &m->env, 64 * 1024 * 1024) <= 0 || msg_parse(q, m) < 0) {
@@ -498,12 +501,15 @@ static void msg_load(struct qm *q, unsigned long id, time_t now)
 
 /* ---------- finishing a message ---------- */
 
-/* Finished queue files go to queue/free, emptied, for queue-writer to
- * take instead of creating new ones: no inode is freed and allocated per
+/* Finished queue files go to queue/free for queue-writer to take
+ * instead of creating new ones: no inode is freed and allocated per
  * message (on ext4 without a journal every allocation scans past the
- * inodes freed in the last minutes). free/ is counted every POOL_RECOUNT
- * finished files and kept under POOL_MAX files; beyond that, or when it
- * does not exist, files are removed as before. */
+ * inodes freed in the last minutes). Only renamed, never changed here:
+ * whatever part of the renames a crash keeps, no queued file is left
+ * emptied or altered (queue-writer empties a file once it owns it).
+ * free/ is counted every POOL_RECOUNT finished files and kept under
+ * POOL_MAX files of at most POOL_FILE_MAX bytes; other files are removed
+ * as before, as they are when free/ does not exist. */
 static int pool_count(void)
 {
   DIR *d = opendir("free");
@@ -517,12 +523,12 @@ static int pool_count(void)
 
 /* names in free/ are the manager's start time and a count, never reused
  * while the file may still be there (renameat2 refuses to replace one) */
-static void recycle(struct qm *q, const char *path)
+static void recycle(struct qm *q, const char *path, off_t size)
 {
   static unsigned long seq;
   static long start;
   char to[80];
-  if (q->pool) {
+  if (q->pool && size <= POOL_FILE_MAX) {
     if (q->recycled++ >= POOL_RECOUNT) {
       int n = pool_count();
       q->pooled = n < 0 ? POOL_MAX : (unsigned long)n;
@@ -533,7 +539,6 @@ static void recycle(struct qm *q, const char *path)
     if (q->pooled < POOL_MAX &&
         syscall(SYS_renameat2, AT_FDCWD, path, AT_FDCWD, to, RENAME_NOREPLACE) == 0) {
       q->pooled++;
-      if (truncate(to, 0) < 0) unlink(to);
       return;
     }
   }
@@ -546,9 +551,9 @@ static void msg_unlink(struct qm *q, struct msg *m)
   path_of(p, sizeof p, "bounce", m->id, "");
   if (unlink(p) < 0 && errno != ENOENT) log_warn(q, "unable to remove ", p, 1);
   path_of(p, sizeof p, "mess", m->id, ".env");
-  recycle(q, p);
+  recycle(q, p, (off_t)m->env.len);
   path_of(p, sizeof p, "mess", m->id, "");
-  recycle(q, p);
+  recycle(q, p, m->size);
 }
 
 /* queue a bounce of m listing fails to sender; 0 queued, -1 try again later */

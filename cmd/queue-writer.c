@@ -94,6 +94,15 @@ static void pool_load(void)
   if (pool_n) pool_at = (unsigned)getpid() % pool_n;
 }
 
+/* is inode ino the message file mess/ino? */
+static int queued(ino_t ino)
+{
+  char p[64];
+  struct stat st;
+  snprintf(p, sizeof p, "mess/%lu", (unsigned long)ino);
+  return stat(p, &st) == 0 && st.st_ino == ino;
+}
+
 /* move a file from free/ to dst and open it empty: the descriptor, or -1
  * with errno EEXIST when dst exists, or -1 when free/ has nothing */
 static int pool_take(const char *dst)
@@ -112,10 +121,13 @@ static int pool_take(const char *dst)
       if (errno != EEXIST) pool_n = 0;        /* no renameat2 here: create */
       return -1;
     }
-    /* emptied only once known to be a plain file with no other name */
+    /* emptied only once known to be a plain file with no other name and
+     * not a queued message (a crash on a filesystem without a journal
+     * can leave a name in free/ for a file renamed into mess/ since;
+     * fsck counts its links, and a message file is named by its inode) */
     fd = open(dst, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
-        (st.st_size == 0 || ftruncate(fd, 0) == 0)) return fd;
+        !queued(st.st_ino) && (st.st_size == 0 || ftruncate(fd, 0) == 0)) return fd;
     if (fd >= 0) close(fd);
     unlink(dst);                              /* not ours to reuse */
   }

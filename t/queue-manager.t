@@ -30,14 +30,20 @@ like "$(cat "$LOG")" "new msg [0-9]+" "log: new msg"
 id1=$(sed -n 's/.*new msg \([0-9]*\).*/\1/p' "$LOG" | tail -1)
 ok "the message file and its envelope went to free/" wait_for 5 sh -c "[ \$(ls '$INST/queue/free' | wc -l) = 2 ]"
 like "$(stat -c %i "$INST"/queue/free/*)" "(^|\n)$id1(\n|\$)" "the message file is one of them"
-is "$(stat -c %s "$INST"/queue/free/* | tr '\n' ' ')" "0 0 " "both emptied"
+like "$(cat "$INST"/queue/free/*)" "Subject: one" "only renamed there, not changed (a crash leaves no queued file altered)"
 is "$(ls "$INST/queue/mess" | wc -l)" 0 "nothing left in mess/"
 msg two "second body" | qw a@example.org test@localhost
 ok "the next message delivered" wait_for 10 md_has "$MD" 2
 like "$(md_cat "$MD")" "second body" "from a recycled file, intact"
 like "$(sed -n 's/.*new msg \([0-9]*\).*/\1/p' "$LOG" | tail -1)" "^$id1\$|^[0-9]+\$" "logged with its own ID"
 ok "free/ holds two files again" wait_for 5 sh -c "[ \$(ls '$INST/queue/free' | wc -l) = 2 ]"
-rm -f $(grep -l "second body" "$MD"/new/*)     # the counts below start from one
+# a message file over 64 KB is removed, its envelope kept for reuse
+big=$(head -c 70000 /dev/zero | tr '\0' b | fold -w 100)
+msg three "$big" | qw a@example.org test@localhost
+ok "the big message delivered" wait_for 10 md_has "$MD" 3
+ok "only its envelope went to free/ (both were taken from there)" wait_for 5 sh -c "[ \$(ls '$INST/queue/free' | wc -l) = 1 ]"
+unlike "$(cat "$INST"/queue/free/*)" "bbbbbbbbbb" "the big file is not kept"
+rm -f $(grep -l -e "second body" -e "bbbbbbbbbb" "$MD"/new/*)     # the counts below start from one
 like "$(cat "$LOG")" "info msg [0-9]+: bytes [0-9]+ from <a@example.org> qp [0-9]+ uid [0-9]+" "log: info msg"
 like "$(cat "$LOG")" "starting delivery [0-9]+: msg [0-9]+ to local test@localhost" "log: starting delivery"
 like "$(cat "$LOG")" "delivery [0-9]+: success: " "log: success"
