@@ -103,8 +103,11 @@ static int queued(ino_t ino)
   return stat(p, &st) == 0 && st.st_ino == ino;
 }
 
-/* move a file from free/ to dst and open it empty: the descriptor, or -1
- * with errno EEXIST when dst exists, or -1 when free/ has nothing */
+/* move a file from free/ to dst and open it for writing from its start:
+ * the descriptor, or -1 with errno EEXIST when dst exists, or -1 when
+ * free/ has nothing. The old contents are overwritten in place and the
+ * rest cut off afterwards (cut()), so blocks that are already allocated
+ * are used again: an fsync then writes no allocation bitmaps. */
 static int pool_take(const char *dst)
 {
   if (!pool_read) pool_load();
@@ -121,18 +124,25 @@ static int pool_take(const char *dst)
       if (errno != EEXIST) pool_n = 0;        /* no renameat2 here: create */
       return -1;
     }
-    /* emptied only once known to be a plain file with no other name and
+    /* written only once known to be a plain file with no other name and
      * not a queued message (a crash on a filesystem without a journal
      * can leave a name in free/ for a file renamed into mess/ since;
      * fsck counts its links, and a message file is named by its inode) */
     fd = open(dst, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
-        !queued(st.st_ino) && (st.st_size == 0 || ftruncate(fd, 0) == 0)) return fd;
+        !queued(st.st_ino)) return fd;
     if (fd >= 0) close(fd);
     unlink(dst);                              /* not ours to reuse */
   }
   errno = ENOENT;
   return -1;
+}
+
+/* cut a recycled file after what we wrote */
+static void cut(int fd)
+{
+  off_t n = lseek(fd, 0, SEEK_CUR);
+  if (n < 0 || ftruncate(fd, n) < 0) fail(QQ_WRITE);
 }
 
 /* name: a recycled file from free/, or a new one */
@@ -256,12 +266,14 @@ int main(int argc, char **argv)
   if (fstat(mfd, &st) < 0) fail(QQ_QUEUEDIR);
   j.id = (unsigned long)st.st_ino;
   write_message(mfd);
+  cut(mfd);
 
   snprintf(envname, sizeof envname, "mess/%lu.env", j.id);
   snprintf(j.env, sizeof j.env, "%s.env", j.tmp);
   efd = create(j.env);
   if (efd < 0) { j.env[0] = 0; fail(QQ_QUEUEDIR); }
   write_envelope(efd);
+  cut(efd);
 
   if (fsync(mfd) < 0 || close(mfd) < 0) fail(QQ_WRITE);
   if (fsync(efd) < 0 || close(efd) < 0) fail(QQ_WRITE);
