@@ -167,6 +167,26 @@ static int create_tmp(struct job *j)
   fail(QQ_QUEUEDIR);
 }
 
+/* the message's first bytes, read before the queue is touched: a sender
+ * that starts us early (smtpd, at the first recipient) and then gives up
+ * costs the queue nothing */
+static char first[COPY_SIZE];
+static ssize_t first_n;
+static int first_env = -1;      /* the envelope's first byte, read already */
+
+static void read_first(void)
+{
+  first_n = fd_read_retry(0, first, sizeof first);
+  if (first_n < 0) _exit(QQ_READ);
+  if (first_n == 0) {           /* an empty message, or nothing at all */
+    char c;
+    ssize_t r = fd_read_retry(1, &c, 1);
+    if (r < 0) _exit(QQ_READ);
+    if (r == 0) _exit(QQ_ENVELOPE);
+    first_env = (unsigned char)c;
+  }
+}
+
 /* copy the message from fd 0 behind a Received line */
 static void write_message(int fd)
 {
@@ -179,12 +199,14 @@ static void write_message(int fd)
   n = snprintf(head, sizeof head, "Received: (quail %ld invoked by uid %ld); %s\n",
                (long)getpid(), (long)getuid(), date);
   if (buf_put(&out, head, (size_t)n) < 0) fail(QQ_WRITE);
-  for (;;) {
-    char in[COPY_SIZE];
-    ssize_t r = fd_read_retry(0, in, sizeof in);
-    if (r < 0) fail(QQ_READ);
-    if (r == 0) break;
-    if (buf_put(&out, in, (size_t)r) < 0) fail(QQ_WRITE);
+  if (first_n > 0) {
+    if (buf_put(&out, first, (size_t)first_n) < 0) fail(QQ_WRITE);
+    for (;;) {
+      ssize_t r = fd_read_retry(0, first, sizeof first);
+      if (r < 0) fail(QQ_READ);
+      if (r == 0) break;
+      if (buf_put(&out, first, (size_t)r) < 0) fail(QQ_WRITE);
+    }
   }
   if (buf_flush(&out) < 0) fail(QQ_WRITE);
 }
@@ -214,7 +236,9 @@ static void write_envelope(int fd)
   char c;
   buf_init(&in, 1, ispace, sizeof ispace);
   buf_init(&out, fd, ospace, sizeof ospace);
-  if (buf_get(&in, &c, 1) != 1 || c != 'F') fail(QQ_ENVELOPE);
+  if (first_env >= 0) c = (char)first_env;
+  else if (buf_get(&in, &c, 1) != 1) fail(QQ_ENVELOPE);
+  if (c != 'F') fail(QQ_ENVELOPE);
   if (buf_put(&out, &c, 1) < 0) fail(QQ_WRITE);
   read_addr(&in, &out);
   for (;;) {
@@ -261,6 +285,7 @@ int main(int argc, char **argv)
   if (chdir(home_dir(getenv("QUAIL_HOME"))) < 0) _exit(QQ_HOME);
   if (chdir("queue") < 0) _exit(QQ_QUEUEDIR);
   cleanup = &j;
+  read_first();
 
   mfd = create_tmp(&j);
   if (fstat(mfd, &st) < 0) fail(QQ_QUEUEDIR);

@@ -65,6 +65,16 @@ printf 'x\n' | qw a@b test@localhost
 is "$?" 0 "queued past a symlink and a hard link in free/"
 is "$(cat "$T/victim")" "secret" "the linked file is untouched"
 is "$(ls "$Q/mess" | wc -l)" 2 "one message and its envelope"
+# a sender that gives up before the first byte costs the queue nothing
+rm -f "$Q"/mess/* "$Q"/free/*
+: > "$Q/free/903"; : > "$Q/free/904"
+"$BIN/queue-writer" </dev/null 1</dev/null
+is "$?" 91 "no message and no envelope: 91"
+is "$(ls "$Q/free" | wc -l)" 2 "nothing taken from free/"
+is "$(ls -A "$Q/tmp" "$Q/mess" | grep -v : | tr -d '\n')" "" "nothing written"
+printf '' | qw a@b test@localhost
+is "$?" 0 "an empty message with an envelope is queued"
+is "$(ls "$Q/mess" | wc -l)" 2 "as a message and its envelope"
 # no free/ at all (a queue made before it existed): new files as before
 rm -f "$Q"/mess/* "$Q"/free/*; rmdir "$Q/free"
 printf 'x\n' | qw a@b test@localhost
