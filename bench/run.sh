@@ -12,6 +12,11 @@
 # (../shared/bench/postfix-anchor.sh setup: smtpd on 127.0.0.1:2526, mail
 # for bench@quail.test to /home/bench/Maildir); POSTFIX=0 skips it.
 # Everything runs on loopback. env: RUNS (3) COOLDOWN (5 s before each run)
+# TMPDIR (/tmp): where quail's instance is made. On ext4 without a journal
+# every new inode scans past the inodes freed in its block group in the last
+# minutes, so an instance in a directory where a test suite has just run
+# (/tmp) pays for that suite's files; the figures in README.md were taken
+# with TMPDIR=/var/tmp/qbench.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
