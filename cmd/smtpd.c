@@ -1230,6 +1230,7 @@ static void __attribute__((noreturn)) exec_full(struct session *s, int starttls)
            "no smtpd-tls", EXIT_TEMP);
   unsetenv("QUAIL_SMTPD_STARTTLS");
   unsetenv("QUAIL_SMTPD_HELO");
+  buf_discard(&s->in);                  /* as logged: no plaintext after STARTTLS */
   reply(s, 454, SMTP_ESC_TEMP_POLICY, "TLS not available due to a temporary reason");
   flush(s);
   /* the session goes on in plaintext: it was never handed over */

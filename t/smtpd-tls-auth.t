@@ -164,6 +164,18 @@ like "$out" '454 4.7.0 TLS not available' "broken certificate: 454 4.7.0 from sm
 like "$out" '250 2.1.0' "the EHLO given to smtpd still counts in smtpd-tls"
 like "$(cat "$SLOG")" 'tls unavailable' "the failure is logged"
 smtpd_stop
+
+# no smtpd-tls in HOME/bin: smtpd answers 454 itself and goes on
+cat "$T/cert.pem" "$T/key.pem" > "$INST/control/servercert.pem"
+rm "$INST/bin"; mkdir "$INST/bin"
+for p in queue-writer smtpd; do ln -s "$BIN/$p" "$INST/bin/$p"; done
+smtpd_start
+out=$(raw "$HELLO" 1 'STARTTLS\r\n' 1 'MAIL FROM:<a@example.org>\r\nQUIT\r\n' 2)
+like "$out" '454 4.7.0 TLS not available' "no smtpd-tls: 454 4.7.0"
+like "$out" '250 2.1.0' "no smtpd-tls: the session goes on with its EHLO"
+like "$(cat "$SLOG")" 'unable to run bin/smtpd-tls' "no smtpd-tls: logged"
+smtpd_stop
+rm -r "$INST/bin"; ln -s "$BIN" "$INST/bin"
 rm "$INST/control/servercert.pem"
 
 # smtpd-tls takes the same arguments as smtpd
