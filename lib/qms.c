@@ -117,7 +117,8 @@ int qms_received(const struct qms *c, struct str *out)
   char date[DATE_MAX];
   date_rfc5322(time(0), date);
   if (str_copys(out, "Received: from ") < 0 || smtp_clean(out, c->remotehost, HOST_LOG_MAX) < 0) return -1;
-  if (str_cats(out, " ([") < 0 || smtp_clean(out, c->remoteip, IP_LOG_MAX) < 0) return -1;
+  if (str_cats(out, " (") < 0 || str_cats(out, smtp_ip_prefix(c->remoteip)) < 0 ||
+      smtp_clean(out, c->remoteip, IP_LOG_MAX) < 0) return -1;
   if (str_cats(out, "])\n\tby ") < 0 || smtp_clean(out, c->me.s, HOST_LOG_MAX) < 0) return -1;
   if (str_catf(out, " (quail %s) with %s; %s\n", c->prog, c->proto, date) < 0) return -1;
   return 0;

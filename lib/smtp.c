@@ -305,6 +305,12 @@ int smtp_data_last(struct smtp_data *d, struct str *out)
 
 /* ---- the Received line ---- */
 
+/* "[" or "[IPv6:" before a client's address: RFC 5321's address literal */
+const char *smtp_ip_prefix(const char *ip)
+{
+  return ip && strchr(ip, ':') ? "[IPv6:" : "[";
+}
+
 int smtp_received(struct str *out, const struct smtp_received *r)
 {
   char date[DATE_MAX];
@@ -312,7 +318,8 @@ int smtp_received(struct str *out, const struct smtp_received *r)
   if (str_cats(out, "Received: from ") < 0 || smtp_clean(out, r->helo ? r->helo : "unknown", 255) < 0) return -1;
   if (str_cats(out, " (") < 0) return -1;
   if (r->host && *r->host && (smtp_clean(out, r->host, 255) < 0 || str_catc(out, ' ') < 0)) return -1;
-  if (str_catc(out, '[') < 0 || smtp_clean(out, r->ip ? r->ip : "unknown", 64) < 0) return -1;
+  if (str_cats(out, smtp_ip_prefix(r->ip)) < 0 || smtp_clean(out, r->ip ? r->ip : "unknown", 64) < 0)
+    return -1;
   if (str_cats(out, "])\n\tby ") < 0 || smtp_clean(out, r->me, 255) < 0) return -1;
   if (str_cats(out, " (quail smtpd) with ") < 0 || str_cats(out, r->proto) < 0) return -1;
   if (r->tls && (str_cats(out, "\n\t(") < 0 || smtp_clean(out, r->tls, 255) < 0 || str_catc(out, ')') < 0))

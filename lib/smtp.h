@@ -105,5 +105,7 @@ struct smtp_received {
   time_t when;
 };
 int smtp_received(struct str *out, const struct smtp_received *);
+/* "[" or "[IPv6:" before a client's address (RFC 5321 address literals) */
+const char *smtp_ip_prefix(const char *ip);
 
 #endif

@@ -27,7 +27,8 @@ PLOG=$INST/pop3.log
 kill_on_exit $!
 wait_for 5 grep -q 'status: 0/' "$PLOG" || { echo "Bail out! service/pop3d/run did not start"; exit 1; }
 is "$(cat "$INST/control/tcp.pop3")" '127.:allow,AUTHPLAINTEXT=""
-:allow' "service/pop3d/run: default rules, plaintext from loopback"
+::1:allow,AUTHPLAINTEXT=""
+:allow' "service/pop3d/run: default rules, plaintext from loopback (127. and ::1)"
 ok "service/pop3d/run: the rules compiled" test -s "$INST/control/tcp.pop3.cdb"
 
 # --- python3 poplib: every message comes back as it lies in the Maildir
