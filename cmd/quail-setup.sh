@@ -214,7 +214,7 @@ internet_server() {
   put rcptcheck 1
   put checkpassword "$home/bin/checkpassword /bin/true"
   sign=$home/bin/dkim-sign check=$home/bin/auth-check
-  rules smtp "$(printf '127.:allow,RELAYCLIENT="",QMAILQUEUE="%s"\n:allow,QMAILQUEUE="%s",AUTHQUEUE="%s"\n' "$sign" "$check" "$sign")"
+  rules smtp "$(printf '127.:allow,RELAYCLIENT="",QMAILQUEUE="%s"\n::1:allow,RELAYCLIENT="",QMAILQUEUE="%s"\n:allow,QMAILQUEUE="%s",AUTHQUEUE="%s"\n' "$sign" "$sign" "$check" "$sign")"
 }
 
 # rcpt_check: users/rcpt.cdb, so that unknown local users get 550 at RCPT
@@ -225,19 +225,19 @@ rcpt_check() { QUAIL_HOME=$home "$home/bin/newrcpt" || die "newrcpt failed"; }
 cfg_isolated() {
   local_domains; accept_domains; listen 127.0.0.1
   drop smtproutes; drop linksdown
-  rules smtp "$(printf '127.:allow,RELAYCLIENT=""\n:deny\n')"
+  rules smtp "$(printf '127.:allow,RELAYCLIENT=""\n::1:allow,RELAYCLIENT=""\n:deny\n')"
   users; services smtpd queue-manager
 }
 
 cfg_dialup() {
   local_domains; accept_domains; listen 127.0.0.1; masquerade; outward
-  rules smtp "$(printf '127.:allow,RELAYCLIENT=""\n:deny\n')"
+  rules smtp "$(printf '127.:allow,RELAYCLIENT=""\n::1:allow,RELAYCLIENT=""\n:deny\n')"
   users; services smtpd queue-manager
 }
 
 cfg_dialup_multi() {
   local_domains; accept_domains; listen 127.0.0.1; masquerade; outward_multi
-  rules smtp "$(printf '127.:allow,RELAYCLIENT=""\n:deny\n')"
+  rules smtp "$(printf '127.:allow,RELAYCLIENT=""\n::1:allow,RELAYCLIENT=""\n:deny\n')"
   users; services smtpd queue-manager
 }
 
@@ -253,7 +253,7 @@ cfg_lan_client_smtp() {
   put rcpthosts "$(printf '%s\n%s\n' "$me" localhost | sort -u)"
   put smtproutes "$(printf ':%s\n' "$hub")"
   listen "${listenip:-0}"; masquerade
-  rules smtp "$(printf '127.:allow,RELAYCLIENT=""\n:allow\n')"
+  rules smtp "$(printf '127.:allow,RELAYCLIENT=""\n::1:allow,RELAYCLIENT=""\n:allow\n')"
   users; services smtpd queue-manager
 }
 
@@ -261,7 +261,7 @@ cfg_lan_client_smtp() {
 cfg_lan_server() {
   need lan "$lan"; need domain "$domain_opt"
   local_domains; accept_domains; masquerade; listen "${listenip:-0}"
-  rules smtp "$(printf '127.:allow,RELAYCLIENT=""\n%s:allow,RELAYCLIENT=""\n:allow\n' "$lan")"
+  rules smtp "$(printf '127.:allow,RELAYCLIENT=""\n::1:allow,RELAYCLIENT=""\n%s:allow,RELAYCLIENT=""\n:allow\n' "$lan")"
   rules qmqp "$(printf '127.:allow\n%s:allow\n:deny\n' "$lan")"
   rules pop3 "$(printf '127.:allow,AUTHPLAINTEXT=""\n%s:allow,AUTHPLAINTEXT=""\n:deny\n' "$lan")"
   users; services smtpd pop3d qmqpd queue-manager
