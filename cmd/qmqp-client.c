@@ -31,6 +31,7 @@
 #include <arpa/inet.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -162,9 +163,8 @@ static int server_parse(const char *line, struct sockaddr_storage *ss, socklen_t
 static void spool_to_file(struct client *c, const char *dir)
 {
   char path[PATH_SIZE];
-  if (strlen(dir) + 32 > sizeof path) { errno = ENAMETOOLONG; die_tmp(dir); }
-  strcpy(path, dir);
-  strcat(path, "/qmqp-client.XXXXXX");
+  int n = snprintf(path, sizeof path, "%s/qmqp-client.XXXXXX", dir);
+  if (n < 0 || (size_t)n >= sizeof path) { errno = ENAMETOOLONG; die_tmp(dir); }
   c->fd = mkostemp(path, O_CLOEXEC);
   if (c->fd < 0) die_tmp(dir);
   unlink(path);

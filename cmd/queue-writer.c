@@ -138,28 +138,31 @@ static int pool_take(const char *dst)
   return -1;
 }
 
-/* cut a recycled file after what we wrote */
-static void cut(int fd)
+/* cut a recycled file after what we wrote (a new one has nothing more) */
+static void cut(int fd, int recycled)
 {
-  off_t n = lseek(fd, 0, SEEK_CUR);
+  off_t n;
+  if (!recycled) return;
+  n = lseek(fd, 0, SEEK_CUR);
   if (n < 0 || ftruncate(fd, n) < 0) fail(QQ_WRITE);
 }
 
-/* name: a recycled file from free/, or a new one */
-static int create(const char *name)
+/* name: a recycled file from free/ (*recycled set), or a new one */
+static int create(const char *name, int *recycled)
 {
   int fd = pool_take(name);
+  *recycled = fd >= 0;
   if (fd >= 0 || errno == EEXIST) return fd;
   return open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 }
 
-static int create_tmp(struct job *j)
+static int create_tmp(struct job *j, int *recycled)
 {
   unsigned n;
   for (n = 0; n < 100; n++) {
     int fd;
     snprintf(j->tmp, sizeof j->tmp, "tmp/%ld.%ld.%u", (long)getpid(), (long)time(0), n);
-    fd = create(j->tmp);
+    fd = create(j->tmp, recycled);
     if (fd >= 0) return fd;
     if (errno != EEXIST) break;
   }
@@ -275,7 +278,7 @@ int main(int argc, char **argv)
   struct job j;
   struct stat st;
   char envname[64];
-  int mfd, efd;
+  int mfd, efd, mreused, ereused;   /* the files came from free/ */
 
   signal(SIGPIPE, SIG_IGN);
   signal(SIGALRM, on_alarm);
@@ -287,18 +290,18 @@ int main(int argc, char **argv)
   cleanup = &j;
   read_first();
 
-  mfd = create_tmp(&j);
+  mfd = create_tmp(&j, &mreused);
   if (fstat(mfd, &st) < 0) fail(QQ_QUEUEDIR);
   j.id = (unsigned long)st.st_ino;
   write_message(mfd);
-  cut(mfd);
+  cut(mfd, mreused);
 
   snprintf(envname, sizeof envname, "mess/%lu.env", j.id);
   snprintf(j.env, sizeof j.env, "%s.env", j.tmp);
-  efd = create(j.env);
+  efd = create(j.env, &ereused);
   if (efd < 0) { j.env[0] = 0; fail(QQ_QUEUEDIR); }
   write_envelope(efd);
-  cut(efd);
+  cut(efd, ereused);
 
   if (fsync(mfd) < 0 || close(mfd) < 0) fail(QQ_WRITE);
   if (fsync(efd) < 0 || close(efd) < 0) fail(QQ_WRITE);

@@ -891,7 +891,7 @@ static void cmd_bdat(struct session *s, const char *arg)
 /* the rest of the session belongs to smtpd-tls, the whole build: same
  * arguments, same socket; our read-ahead (plaintext after STARTTLS) dies
  * with this process image */
-static void __attribute__((noreturn)) exec_full(struct session *s, int starttls);
+static void exec_full(struct session *s, int starttls);
 
 static void cmd_starttls(struct session *s, const char *arg)
 {
@@ -905,6 +905,11 @@ static void cmd_starttls(struct session *s, const char *arg)
   flush(s);
   if (s->in.n) log_event(s, "discarded", "plaintext sent after STARTTLS");
   exec_full(s, 1);
+  /* smtpd-tls could not be run: the session goes on here in plaintext */
+  unsetenv("QUAIL_SMTPD_STARTTLS");
+  unsetenv("QUAIL_SMTPD_HELO");
+  buf_discard(&s->in);                  /* as logged: no plaintext after STARTTLS */
+  reply(s, 454, SMTP_ESC_TEMP_POLICY, "TLS not available due to a temporary reason");
 }
 #else
 static void cmd_starttls(struct session *s, const char *arg)
@@ -1219,25 +1224,13 @@ static void greet(struct session *s)
 #ifdef SMTPD_LEAN
 static char **args;
 
-static void __attribute__((noreturn)) exec_full(struct session *s, int starttls)
+/* returns only when bin/smtpd-tls cannot be run */
+static void exec_full(struct session *s, int starttls)
 {
   if (starttls && setenv("QUAIL_SMTPD_STARTTLS", "1", 1) < 0) die_nomem();
   args[0] = "smtpd-tls";
   execv("bin/smtpd-tls", args);
   diag_warnsys("unable to run bin/smtpd-tls", (char *)0);
-  if (!starttls)
-    hangup(s, 421, SMTP_ESC_CONFIG, "temporary configuration problem; try again later",
-           "no smtpd-tls", EXIT_TEMP);
-  unsetenv("QUAIL_SMTPD_STARTTLS");
-  unsetenv("QUAIL_SMTPD_HELO");
-  buf_discard(&s->in);                  /* as logged: no plaintext after STARTTLS */
-  reply(s, 454, SMTP_ESC_TEMP_POLICY, "TLS not available due to a temporary reason");
-  flush(s);
-  /* the session goes on in plaintext: it was never handed over */
-  for (;;) {
-    read_line(s);
-    dispatch(s);
-  }
 }
 #endif
 
@@ -1271,7 +1264,11 @@ int main(int argc, char **argv)
   }
   s.in.timeout = s.out.timeout = (int)s.cf.timeout;
 #ifdef SMTPD_LEAN
-  if (s.cf.spf != SPF_OFF) exec_full(&s, 0);
+  if (s.cf.spf != SPF_OFF) {
+    exec_full(&s, 0);
+    hangup(&s, 421, SMTP_ESC_CONFIG, "temporary configuration problem; try again later",
+           "no smtpd-tls", EXIT_TEMP);
+  }
 #endif
   if (starttls) cmd_starttls(&s, "");      /* handed over by the lean smtpd */
   else {
