@@ -181,6 +181,9 @@ is "$?" 0 "4 MB message arrived byte for byte"
 is "$(ls -A "$T/tmpd")" "" "no temporary file left behind"
 TMPDIR=$T/no-such-dir qc a@example.org test@localhost <"$T/big"
 is "$?" 53 "temporary file impossible: exit 53"
+TMPDIR=/$(head -c 5000 /dev/zero | tr '\0' d) qc a@example.org test@localhost <"$T/big" 2>"$T/err"
+is "$?" 53 "a TMPDIR too long for a path: exit 53"
+like "$(cat "$T/err")" "unable to write a temporary file in /ddd" "and says where"
 
 # ---- mini-qmail: sendmail on the client with QMAILQUEUE=qmqp-client ----
 clearq
