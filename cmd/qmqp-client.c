@@ -114,8 +114,8 @@ static void __attribute__((noreturn)) die_socket(void)
 static int read_timeout(const char *name, int def)
 {
   unsigned long u;
-  char path[64] = "control/";
-  strcat(path, name);
+  char path[64];
+  snprintf(path, sizeof path, "control/%s", name);   /* our own short names */
   if (control_readulong(path, &u, (unsigned long)def) < 0) die_control(name);
   return u == 0 || u > INT_MAX ? def : (int)u;
 }

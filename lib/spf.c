@@ -8,6 +8,7 @@
 #include <netdb.h>
 #include <resolv.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <spf2/spf.h>
 #include <spf2/spf_dns.h>
@@ -172,8 +173,8 @@ static int set_request(SPF_request_t *req, const char *ip, const char *helo, con
   if (e != SPF_E_SUCCESS) { errno = EINVAL; return -1; }
   if (helo && *helo && SPF_request_set_helo_dom(req, helo) != SPF_E_SUCCESS) { errno = EINVAL; return -1; }
   if ((!sender || !*sender) && helo && *helo && strlen(helo) < DNS_NAME_MAX) {
-    strcpy(null, "postmaster@");
-    sender = strcat(null, helo);
+    snprintf(null, sizeof null, "postmaster@%s", helo);
+    sender = null;
   }
   if (sender && *sender && SPF_request_set_env_from(req, sender) != 0) { errno = EINVAL; return -1; }
   return 0;
