@@ -44,7 +44,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -77,9 +76,6 @@
 #define POLL_MAX        (2 * CONC_MAX + 4)
 #define REMOTE_BATCH    100        /* recipients in one SMTP transaction */
 #define TRIPLE_SENDER   "#@[]"     /* the sender of a double bounce (qmail's) */
-#ifndef RENAME_NOREPLACE
-#define RENAME_NOREPLACE 1
-#endif
 #define POOL_MAX        4000       /* files kept in queue/free */
 #define POOL_FILE_MAX   65536      /* bytes: larger files are removed */
 #define POOL_RECOUNT    256        /* count free/ after this many additions */
@@ -537,7 +533,7 @@ static void recycle(struct qm *q, const char *path, off_t size)
     if (!start) start = (long)time(0);
     snprintf(to, sizeof to, "free/%ld.%lu", start, ++seq);
     if (q->pooled < POOL_MAX &&
-        syscall(SYS_renameat2, AT_FDCWD, path, AT_FDCWD, to, RENAME_NOREPLACE) == 0) {
+        rename_noreplace(path, to) == 0) {
       q->pooled++;
       return;
     }

@@ -2,8 +2,8 @@
  *
  * Reads the message on fd 0 and then the envelope on fd 1
  * (F sender NUL, T recipient NUL for each, NUL). Writes:
- *   queue/tmp/PID.TIME.N   while working (a file taken from queue/free,
- *                          emptied, or a new one)
+ *   queue/tmp/PID.TIME.N   while working (a file taken from queue/free
+ *                          and written over, or a new one)
  *   queue/mess/ID          the message, with a Received line first
  *   queue/mess/ID.env      the envelope
  * where ID is the inode number of the message file. Both files and the
@@ -28,10 +28,6 @@
 #include "exitcode.h"
 #include "fsx.h"
 #include "home.h"
-
-#ifndef RENAME_NOREPLACE
-#define RENAME_NOREPLACE 1            /* <linux/fs.h>; musl has no renameat2() */
-#endif
 
 #define DEADLINE   86400        /* seconds for the whole message */
 #define COPY_SIZE  65536
@@ -61,8 +57,8 @@ static void on_alarm(int sig) { fail(QQ_TIMEOUT); }
 /* the client gave up (smtpd's qq_abort): leave nothing behind */
 static void on_term(int sig) { fail(QQ_READ); }
 
-/* The names in queue/free, where queue-manager leaves the emptied files
- * of finished messages: taking one saves freeing and allocating an inode
+/* The names in queue/free, where queue-manager leaves the files of
+ * finished messages: taking one saves freeing and allocating an inode
  * per file. Read once (the first few dozen names are plenty), and tried
  * from a place that depends on the pid, so that writers running at once
  * mostly try different files. */
@@ -119,7 +115,7 @@ static int pool_take(const char *dst)
     snprintf(src, sizeof src, "free/%s", pool_name[i]);
     pool_n--;
     pool_name[i] = pool_name[pool_n];
-    if (syscall(SYS_renameat2, AT_FDCWD, src, AT_FDCWD, dst, RENAME_NOREPLACE) < 0) {
+    if (rename_noreplace(src, dst) < 0) {
       if (errno == ENOENT) continue;          /* another writer took it */
       if (errno != EEXIST) pool_n = 0;        /* no renameat2 here: create */
       return -1;

@@ -4,9 +4,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "buf.h"
 #include "fsx.h"
+
+#define RENAME_NOREPLACE_FLAG 1   /* <linux/fs.h> RENAME_NOREPLACE */
 
 int fsync_dir(const char *dir)
 {
@@ -106,4 +109,9 @@ int mkdir_p(const char *path, int mode)
   }
   str_free(&p);
   return 0;
+}
+
+int rename_noreplace(const char *from, const char *to)
+{
+  return (int)syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE_FLAG);
 }

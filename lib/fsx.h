@@ -13,6 +13,9 @@ int file_replace(const char *path, const char *data, size_t len, int mode);
 int fd_cloexec(int fd);
 int fd_nonblock(int fd);
 int fd_move(int to, int from);               /* dup2 then close from */
+/* rename, but never over an existing "to" (EEXIST): renameat2's
+ * RENAME_NOREPLACE, called directly (musl has no wrapper) */
+int rename_noreplace(const char *from, const char *to);
 int mkdir_p(const char *path, int mode);
 
 #endif
