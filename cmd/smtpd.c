@@ -684,6 +684,7 @@ static int open_queue(struct session *s, int chunked)
     m->queue_failed = 1;
     return -1;
   }
+  m->q.early = 1;               /* the 250 goes out as queue-writer reports */
   m->queue_open = 1;
   put_received(s, m);
   return 0;

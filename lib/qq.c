@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "exitcode.h"
@@ -11,7 +12,10 @@
 
 struct qq_child { const char *prog; int pm[2], pe[2]; };
 
-/* in the child (spawn_vm): the message pipe on 0, the envelope pipe on 1 */
+static pid_t unreaped;          /* a writer that reported, not yet reaped */
+static int reap(pid_t);
+
+/* in the child (spawn_vm): the message pipe on 0, the envelope socket on 1 */
 static int qq_child(void *p)
 {
   struct qq_child *c = p;
@@ -33,10 +37,11 @@ int qq_open(struct qq *q, const char *prog)
   struct qq_child c;
   int *pm = c.pm, *pe = c.pe;
   q->env = (struct str)STR_ZERO;
-  q->failed = 0;
+  q->failed = q->early = 0;
   c.prog = prog;
+  if (unreaped) { reap(unreaped); unreaped = 0; }
   if (pipe(pm) < 0) return -1;
-  if (pipe(pe) < 0) { close(pm[0]); close(pm[1]); return -1; }
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, pe) < 0) { close(pm[0]); close(pm[1]); return -1; }
   q->pid = spawn_vm(qq_child, &c);
   if (q->pid < 0) {
     int e = errno;
@@ -84,13 +89,35 @@ static int reap(pid_t pid)
   return QQ_BUG;
 }
 
+/* the writer's report on the envelope socket: 1 when it says queued */
+static int report(int fd)
+{
+  char b[sizeof QQ_REPORT];
+  size_t n = 0;
+  if (shutdown(fd, SHUT_WR) < 0) return 0;
+  while (n < sizeof b - 1 && (!n || b[n - 1] != '\n')) {   /* one line */
+    ssize_t r = read(fd, b + n, sizeof b - 1 - n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    n += (size_t)r;
+  }
+  return n == sizeof QQ_REPORT - 1 && !memcmp(b, QQ_REPORT, n);
+}
+
 int qq_close(struct qq *q)
 {
-  int r;
+  int r, st;
   if (!q->failed && buf_flush(&q->out) < 0) q->failed = 1;
   close(q->msgfd);
   if (!q->failed && str_catc(&q->env, 0) == 0)
     fd_write_all(q->envfd, q->env.s, q->env.len);
+  if (q->early && !q->failed && report(q->envfd)) {
+    close(q->envfd);
+    str_free(&q->env);
+    if (unreaped) reap(unreaped);
+    unreaped = waitpid(q->pid, &st, WNOHANG) == q->pid ? 0 : q->pid;
+    return 0;
+  }
   close(q->envfd);
   str_free(&q->env);
   r = reap(q->pid);

@@ -14,7 +14,15 @@ struct qq {
   char space[BUF_SIZE];
   struct str env;   /* the envelope, written at qq_close */
   int failed;       /* a write to the message pipe failed */
+  int early;        /* set after qq_open: take the writer's report */
 };
+
+/* queue-writer's report, written on its fd 1 once the message is safe on
+ * disk. The envelope goes over a socket pair, so a writer can answer on
+ * it; with early set, qq_close returns 0 on this line without waiting
+ * for the writer to exit (it is reaped at the next qq_open). A program
+ * that never writes it (any other qmail-queue) is waited for as before. */
+#define QQ_REPORT "quail-queue-writer: queued\n"
 
 /* start prog (an absolute path); -1 with errno on failure */
 int qq_open(struct qq *, const char *prog);

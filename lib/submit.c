@@ -502,6 +502,7 @@ static int out_open(struct submit *s, struct out *o, const char *qprog, int outf
   }
   if (access(qprog, X_OK) < 0 || qq_open(&o->q, qprog) < 0)
     return fail_on(s, SUBMIT_EQUEUESTART, qprog, strlen(qprog));
+  o->q.early = 1;             /* inject and sendmail exit once it reports */
   return 0;
 }
 

@@ -97,6 +97,28 @@ id=$(ls "$Q/mess" | grep -v env)
 is "$trig" "$id" "trigger FIFO receives the new id"
 exec 7<&-
 
+# the envelope over a socket pair (as lib/qq.c gives it): the report line
+# comes once the message is safe, and never for a refused envelope
+report() { # ENVELOPE-PRINTF-FORMAT: prints "EXIT|WHAT-CAME-BACK"
+  printf 'Subject: r\n\nbody\n' | QW="$BIN/queue-writer" ENV="$1" python3 -c '
+import os, socket, subprocess, sys
+a, b = socket.socketpair()
+p = subprocess.Popen([os.environ["QW"]], stdin=sys.stdin, stdout=b.fileno())
+b.close()
+a.sendall(os.environ["ENV"].encode().decode("unicode_escape").encode("latin-1"))
+a.shutdown(socket.SHUT_WR)
+got = b""
+while True:
+    r = a.recv(100)
+    if not r: break
+    got += r
+print("%d|%s" % (p.wait(), got.decode().strip()))'
+}
+rm -f "$Q"/mess/*
+is "$(report 'Fa@b\0Ttest@localhost\0\0')" "0|quail-queue-writer: queued" "over a socket: the report line, then exit 0"
+is "$(ls "$Q/mess" | wc -l)" 2 "and the message is in mess/"
+is "$(report 'Fa@b\0\0')" "91|" "a refused envelope: no report line, exit 91"
+
 # a full disk: a small tmpfs as the queue (root only)
 if [ "$(id -u)" = 0 ] && mkdir -p "$T/full" && mount -t tmpfs -o size=256k tmpfs "$T/full" 2>/dev/null; then
   cp -a "$INST/." "$T/full/" 2>/dev/null
