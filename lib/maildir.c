@@ -102,10 +102,14 @@ static int same_file(const char *a, const char *b)
   return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-/* tmp/NAME to new/NAME: link, as maildir(5) says; a retried NFS link can
- * report EEXIST after it worked; rename where hard links are refused */
+/* tmp/NAME to new/NAME, never over an existing new/NAME: one
+ * renameat2(RENAME_NOREPLACE) where the file system has it, else link and
+ * unlink, as maildir(5) says (a retried NFS link can report EEXIST after
+ * it worked); rename where hard links are refused */
 static int move_to_new(struct maildir_tmp *t)
 {
+  if (rename_noreplace(t->tmp.s, t->new.s) == 0) return 0;
+  if (errno == EEXIST) return -1;
   if (link(t->tmp.s, t->new.s) == 0) { unlink(t->tmp.s); return 0; }
   if (errno == EEXIST && same_file(t->tmp.s, t->new.s)) { unlink(t->tmp.s); return 0; }
   if (errno == EPERM || errno == ENOSYS || errno == EOPNOTSUPP) return rename(t->tmp.s, t->new.s);
