@@ -82,7 +82,7 @@ one() { # MODE SESSIONS: "rate cpu_ms"
   /usr/bin/python3 "$out/send.py" "$port" "$2" "$count" "$out/msg" || die "sending failed ($1)"
   t1=$(now); c1=$(cpu_busy)
   stop
-  [ "$(ls "$inst/queue/mess" | grep -c '\.env$')" -ge "$count" ] || die "not every message was queued ($1)"
+  [ "$(ls "$inst/queue/mess" | grep -c '^[0-9]*$')" -ge "$count" ] || die "not every message was queued ($1)"
   echo "$(calc "$count / ($t1 - $t0)" 0) $(calc "($c1 - $c0) * 1000 / $count" 2)"
 }
 

@@ -24,7 +24,7 @@ seq 1 "$members" | sed 's/.*/member&@sink.test/' | "$src/bin/list-sub" "$L" add
 "$src/bin/list-sub" "$L" add test@quail.test
 echo "members: $("$src/bin/list-sub" "$L" count)" >&2
 msg() { printf 'From: test@quail.test\nTo: test-bench@quail.test\nSubject: list bench\n\n'; head -c 2000 /dev/zero | tr '\0' x | fold -w 76; echo; }
-count_env() { ls "$inst/queue/mess" | grep -c '\.env$' || true; }
+count_msgs() { ls "$inst/queue/mess" | grep -c '^[0-9]*$' || true; }   # message files: one per queued message
 for r in $(seq "$runs"); do
   "$sink" -u root -c 127.0.0.1:"$port" 1000 > "$out/sink.$r" 2>&1 & sp=$!
   "$src/bin/queue-manager" > "$inst/qm.$r.log" 2>&1 & qm=$!
@@ -32,7 +32,7 @@ for r in $(seq "$runs"); do
   t0=$(now)
   msg | "$src/bin/sendmail" -f test@quail.test test-bench@quail.test
   sleep 0.2
-  while [ "$(count_env)" -gt 0 ]; do sleep 0.05; done
+  while [ "$(count_msgs)" -gt 0 ]; do sleep 0.05; done
   t1=$(now)
   kill "$qm"; wait "$qm" 2>/dev/null || true
   kill "$sp"; wait "$sp" 2>/dev/null || true

@@ -8,7 +8,8 @@
  * recipient not yet delivered (both must match when both are given).
  * "requeue" without a selection retries the whole queue now.
  *
- * hold moves HOME/queue/mess/ID.env to queue/hold/ID.env under an
+ * hold moves HOME/queue/mess/ID.env (written from mess/ID's attribute
+ * first when the envelope is still that: qenv.h) to queue/hold/ID.env under an
  * exclusive flock on queue/lock/admin (queue-manager starts deliveries
  * under a shared one, so once "held" is printed no new delivery starts;
  * one already running may finish), then writes "forget ID" to the
@@ -37,6 +38,7 @@
 #include "exitcode.h"
 #include "fsx.h"
 #include "home.h"
+#include "qenv.h"
 #include "str.h"
 
 #define USAGE       "hold|release|delete|requeue|bounce [ -s PATTERN ] [ -r PATTERN ] [ ID ... ]"
@@ -56,6 +58,7 @@ struct admin {
   int unknown, trouble;           /* exit 100 / 111 at the end */
   unsigned long count;
   struct str env;
+  int attr;                       /* env is mess/ID's attribute (qenv.h) */
   struct buf out;
   char space[BUF_SIZE];
 };
@@ -121,10 +124,23 @@ static void due_now(const char *p)
   utimensat(AT_FDCWD, p, 0, 0);
 }
 
+/* an envelope still in mess/ID's attribute (qenv.h) gets its file first */
+static int env_file(struct admin *a, unsigned long id)
+{
+  char p[64];
+  if (!a->attr) return 0;
+  if (qenv_to_file(id, a->env.s, a->env.len) < 0) {
+    path(p, sizeof p, "mess", id, ".env");
+    return trouble(a, "write", p);
+  }
+  a->attr = 0;
+  return 0;
+}
+
 static int do_hold(struct admin *a, unsigned long id, int held)
 {
   if (held) return 0;
-  if (move_env(a, id, "mess", "hold") < 0) return -1;
+  if (env_file(a, id) < 0 || move_env(a, id, "mess", "hold") < 0) return -1;
   trigger("forget ", id);
   return 0;
 }
@@ -202,7 +218,7 @@ done:
 static int do_bounce(struct admin *a, unsigned long id, int held)
 {
   if (!held && !a->offline) { trigger("bounce ", id); return 0; }
-  if (bounce_on_disk(a, id, held ? "hold" : "mess") < 0) return -1;
+  if (env_file(a, id) < 0 || bounce_on_disk(a, id, held ? "hold" : "mess") < 0) return -1;
   return held ? do_release(a, id, held) : 0;
 }
 
@@ -213,7 +229,8 @@ static int load(struct admin *a, unsigned long id)
   int r, where;
   for (where = 1; where <= 2; where++) {
     path(p, sizeof p, where == 1 ? "mess" : "hold", id, ".env");
-    r = file_read(p, &a->env, ENV_MAX);
+    r = qenv_read(where == 1 ? "mess" : "hold", id, &a->env, ENV_MAX);
+    a->attr = r == 2;
     if (r > 0 && a->env.len && !a->env.s[a->env.len - 1]) return where;
     if (r < 0 && errno != ENOENT) { trouble(a, "read", p); return -1; }
   }
@@ -273,7 +290,17 @@ static void by_pattern(struct admin *a, const char *dir)
   while ((e = readdir(d))) {
     unsigned long id;
     int n = scan_ulong(e->d_name, &id), where;
-    if (n <= 0 || strcmp(e->d_name + n, ".env")) continue;
+    if (n <= 0) continue;
+    if (e->d_name[n]) {
+      if (strcmp(e->d_name + n, ".env")) continue;
+    } else {              /* a message: only one whose envelope is its attribute */
+      char p[64];
+      struct stat st;
+      path(p, sizeof p, dir, id, ".env");
+      if (dir[0] != 'm' || stat(p, &st) == 0) continue;
+      path(p, sizeof p, dir, id, "");
+      if (qenv_attr_exists(p) != 1) continue;
+    }
     if ((where = load(a, id)) > 0 && selected(a)) act(a, id, where);
   }
   closedir(d);

@@ -1,7 +1,8 @@
 /* queue-manager: the one long-running scheduler (qmail-send, qmail-clean,
  * qmail-lspawn and qmail-rspawn in one).
  *
- * Reads HOME/queue/mess/ID.env for every queued message (at start, and
+ * Reads the envelope of every queued message, HOME/queue/mess/ID.env or
+ * else mess/ID's attribute user.quail.env (qenv.h) (at start, and
  * as IDs arrive on the queue/lock/trigger FIFO), splits the recipients
  * into local and remote (control/locals, control/virtualdomains), runs
  * HOME/bin/deliver-local (one recipient, as the user) and
@@ -57,6 +58,7 @@
 #include "fsx.h"
 #include "heap.h"
 #include "home.h"
+#include "qenv.h"
 #include "qq.h"
 #include "route.h"
 #include "spawn.h"
@@ -95,7 +97,8 @@ struct rcpt {
 struct msg {
   unsigned long id;
   time_t birth, next;
-  struct str env;                /* the .env file's bytes */
+  struct str env;                /* the envelope's bytes */
+  int attr;                      /* it is mess/ID's attribute, no .env yet */
   struct rcpt *r;
   size_t nr;
   struct str fails;              /* permanent failures: rcpt NUL reason NUL */
@@ -380,6 +383,21 @@ static void msg_wake(struct qm *q, struct msg *m)
   }
 }
 
+/* an envelope still in mess/ID's attribute gets its file (qenv.h) before
+ * anything is written into it: 0, or -1 logged */
+static int env_file(struct qm *q, struct msg *m)
+{
+  char p[64];
+  if (!m->attr) return 0;
+  if (qenv_to_file(m->id, m->env.s, m->env.len) < 0) {
+    path_of(p, sizeof p, "mess", m->id, ".env");
+    log_warn(q, "unable to write ", p, 1);
+    return -1;
+  }
+  m->attr = 0;
+  return 0;
+}
+
 static void msg_schedule(struct qm *q, struct msg *m, time_t when)
 {
   char p[64];
@@ -388,6 +406,7 @@ static void msg_schedule(struct qm *q, struct msg *m, time_t when)
   m->gen++;
   if (heap_push(&q->sched, when, m, m->gen) < 0) diag_nomem();
   /* remember the time across restarts as the .env file's mtime */
+  if (env_file(q, m) < 0) return;
   ts[0].tv_sec = when; ts[0].tv_nsec = 0;
   ts[1] = ts[0];
   path_of(p, sizeof p, "mess", m->id, ".env");
@@ -460,13 +479,14 @@ static int msg_all_done(const struct msg *m)
   return 1;
 }
 
-/* load mess/ID.env; log "new msg" and "info msg"; 0 when done or skipped */
+/* load ID's envelope (mess/ID.env, else mess/ID's attribute); log "new
+ * msg" and "info msg" */
 static void msg_load(struct qm *q, unsigned long id, time_t now)
 {
   char p[64];
   struct stat st, est;
   struct msg *m;
-  int fd;
+  int fd, r = 0;
   if (msg_find(q, id)) return;
   path_of(p, sizeof p, "mess", id, "");
   fd = open(p, O_RDONLY | O_CLOEXEC);
@@ -477,10 +497,16 @@ static void msg_load(struct qm *q, unsigned long id, time_t now)
   m->birth = st.st_mtime;
   m->qp = read_qp(fd);
   m->size = st.st_size;
-  close(fd);
   path_of(p, sizeof p, "mess", id, ".env");
-  if (stat(p, &est) < 0 || file_read(p, &m->env, 64 * 1024 * 1024) <= 0 || msg_parse(q, m) < 0) {
-    if (errno != ENOENT) log_warn(q, "unable to load ", p, 1);
+  if (stat(p, &est) == 0) r = file_read(p, &m->env, 64 * 1024 * 1024);
+  else if (errno != ENOENT) r = -1;
+  else if ((r = qenv_attr_read(fd, &m->env)) > 0) {
+    m->attr = 1;                          /* new from queue-writer: due now */
+    est.st_mtime = 0;
+  }
+  close(fd);
+  if (r <= 0 || msg_parse(q, m) < 0) {
+    if (r != 0) log_warn(q, "unable to load ", p, 1);
     str_free(&m->env); free(m->r); free(m);
     return;
   }
@@ -546,8 +572,10 @@ static void msg_unlink(struct qm *q, struct msg *m)
   char p[64];
   path_of(p, sizeof p, "bounce", m->id, "");
   if (unlink(p) < 0 && errno != ENOENT) log_warn(q, "unable to remove ", p, 1);
-  path_of(p, sizeof p, "mess", m->id, ".env");
-  recycle(q, p, (off_t)m->env.len);
+  if (!m->attr) {                /* the envelope file first: then ID is no message */
+    path_of(p, sizeof p, "mess", m->id, ".env");
+    recycle(q, p, (off_t)m->env.len);
+  }
   path_of(p, sizeof p, "mess", m->id, "");
   recycle(q, p, m->size);
 }
@@ -662,6 +690,8 @@ static void save_marks(struct qm *q, struct msg *m)
   char p[64];
   size_t i;
   int fd, dirty = 0;
+  for (i = 0; i < m->nr && (m->r[i].state != R_DONE || m->env.s[m->r[i].off] == 'D'); i++) ;
+  if (i == m->nr || env_file(q, m) < 0) return;     /* nothing new, or no file */
   path_of(p, sizeof p, "mess", m->id, ".env");
   fd = open(p, O_WRONLY | O_CLOEXEC);
   if (fd < 0) { log_warn(q, "unable to open ", p, 1); return; }
@@ -1147,6 +1177,8 @@ static int msg_held(struct qm *q, struct msg *m)
   char p[64];
   path_of(p, sizeof p, "mess", m->id, ".env");
   if (access(p, F_OK) == 0 || errno != ENOENT) return 0;
+  path_of(p, sizeof p, "mess", m->id, "");
+  if (m->attr && qenv_attr_exists(p) != 0) return 0;  /* still there, or unknown */
   if (m->running) { ready_drop(q, m, LOCAL); ready_drop(q, m, REMOTE); }
   else msg_forget(q, m);
   return 1;
@@ -1311,6 +1343,8 @@ static void sweep(struct qm *q, time_t now)
     if (e->d_name[n] || msg_find(q, id)) continue;
     snprintf(p, sizeof p, "mess/%lu.env", id);
     if (access(p, F_OK) == 0) continue;
+    snprintf(p, sizeof p, "mess/%lu", id);
+    if (qenv_attr_exists(p) == 1) { msg_load(q, id, now); continue; }   /* a trigger lost */
     snprintf(p, sizeof p, "hold/%lu.env", id);          /* held by queue-admin */
     if (access(p, F_OK) == 0) continue;
     snprintf(p, sizeof p, "mess/%lu", id);

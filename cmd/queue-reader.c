@@ -11,7 +11,8 @@
  *   queue-reader -e ID    that paragraph for the one message ID
  *   queue-reader ID       the message file itself, as stored, on stdout
  *
- * Reads HOME/queue/mess/ID and ID.env (or queue/hold/ID.env), HOME/queue/bounce/ID, and
+ * Reads HOME/queue/mess/ID and ID.env or its attribute user.quail.env
+ * (or queue/hold/ID.env; qenv.h), HOME/queue/bounce/ID, and
  * control/me (default localhost), control/locals (default: me),
  * control/virtualdomains and control/envnoathost (default: me) to tell
  * local from remote.
@@ -35,6 +36,7 @@
 #include "diag.h"
 #include "exitcode.h"
 #include "home.h"
+#include "qenv.h"
 #include "route.h"
 #include "str.h"
 
@@ -211,6 +213,16 @@ static int put_recipients(struct reader *r, struct buf *in, struct str *f)
   }
 }
 
+static ssize_t at_end(void *ctx, int fd, char *s, size_t n) { return 0; }
+
+/* a buffer that reads the bytes of env, then EOF */
+static void mem_buf(struct buf *in, struct str *env)
+{
+  buf_init(in, -1, env->s, env->len);
+  buf_transport(in, at_end, 0);
+  in->n = env->len;
+}
+
 /* the paragraph of message e: 1 shown, 0 gone from the queue, -1
  * trouble (errno set), -2 a malformed envelope */
 static int show(struct reader *r, const struct entry *e)
@@ -220,15 +232,23 @@ static int show(struct reader *r, const struct entry *e)
   struct stat bst;
   struct buf in;
   int fd, got, e2, held = 0;
+  struct str attr = STR_ZERO;
   qname(name, sizeof name, "mess", e->id, ".env");
   fd = open(name, O_RDONLY | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT) {          /* held by queue-admin */
+  if (fd < 0 && errno == ENOENT) {          /* in mess/ID's attribute */
+    qname(name, sizeof name, "mess", e->id, "");
+    if ((got = qenv_attr_read_path(name, &attr)) < 0 && errno != ENOENT) return -1;
+    if (got > 0) fd = -2;
+    else errno = ENOENT;
+  }
+  if (fd == -1 && errno == ENOENT) {        /* held by queue-admin */
     qname(name, sizeof name, "hold", e->id, ".env");
     fd = open(name, O_RDONLY | O_CLOEXEC);
     held = 1;
   }
-  if (fd < 0) return errno == ENOENT ? 0 : -1;
-  buf_init(&in, fd, space, sizeof space);
+  if (fd == -1) return errno == ENOENT ? 0 : -1;
+  if (fd == -2) mem_buf(&in, &attr);
+  else buf_init(&in, fd, space, sizeof space);
   got = get_sender(&in, &f);
   if (got == 1) {
     qname(name, sizeof name, "bounce", e->id, "");
@@ -236,8 +256,9 @@ static int show(struct reader *r, const struct entry *e)
     got = put_recipients(r, &in, &f);
   }
   e2 = errno;
-  close(fd);
+  if (fd >= 0) close(fd);
   str_free(&f);
+  str_free(&attr);
   errno = e2;
   return got == 0 ? -2 : got;
 }
@@ -274,11 +295,20 @@ static void list_one(struct reader *r, unsigned long id)
   if (got < 0) trouble(r, id, got);
 }
 
-/* is this mess/ entry an envelope "ID.env"? */
-static int env_name(const char *name, unsigned long *id)
+/* is this entry of dir a queued message's: an envelope "ID.env", or in
+ * mess/ a message "ID" with its envelope in its attribute (qenv.h) */
+static int env_name(const char *dir, const char *name, unsigned long *id)
 {
+  char p[64];
+  struct stat st;
   int n = scan_ulong(name, id);
-  return n > 0 && n <= ID_DIGITS && !strcmp(name + n, ".env");
+  if (n <= 0 || n > ID_DIGITS) return 0;
+  if (!strcmp(name + n, ".env")) return 1;
+  if (name[n] || dir[0] != 'm') return 0;
+  qname(p, sizeof p, "mess", *id, ".env");
+  if (stat(p, &st) == 0) return 0;          /* listed as ID.env */
+  qname(p, sizeof p, "mess", *id, "");
+  return qenv_attr_exists(p) == 1;
 }
 
 static struct dirent *next_entry(DIR *d)
@@ -298,12 +328,12 @@ static int by_age(const void *a, const void *b)
 }
 
 /* the sort keys of every message; 0 when there are more than SORT_MAX */
-static int collect(struct reader *r, DIR *d, struct list *l)
+static int collect(struct reader *r, const char *dir, DIR *d, struct list *l)
 {
   struct dirent *de;
   unsigned long id;
   while ((de = next_entry(d))) {
-    if (!env_name(de->d_name, &id)) continue;
+    if (!env_name(dir, de->d_name, &id)) continue;
     if (l->n == l->cap) {
       struct entry *p;
       if (l->cap == SORT_MAX) return 0;
@@ -330,14 +360,14 @@ static void list_dir(struct reader *r, const char *dir)
   DIR *d = opendir(dir);
   if (!d && errno == ENOENT && !strcmp(dir, "hold")) return;   /* a queue from before hold/ */
   if (!d) die_queue(dir);
-  if (collect(r, d, &l)) {
+  if (collect(r, dir, d, &l)) {
     qsort(l.e, l.n, sizeof *l.e, by_age);
     for (i = 0; i < l.n; i++) list_one(r, l.e[i].id);
   } else {   /* too many to sort in bounded memory: directory order */
     diag_warn("more than " SORT_MAX_TEXT " messages: listed unsorted", (char *)0);
     rewinddir(d);
     while ((de = next_entry(d)))
-      if (env_name(de->d_name, &id)) list_one(r, id);
+      if (env_name(dir, de->d_name, &id)) list_one(r, id);
   }
   free(l.e);
   closedir(d);
@@ -367,8 +397,15 @@ static void copy_message(struct reader *r, unsigned long id, const char *arg)
   struct stat st;
   int fd;
   qname(name, sizeof name, "mess", id, ".env");
-  if (stat(name, &st) < 0 && errno == ENOENT) qname(name, sizeof name, "hold", id, ".env");
-  if (stat(name, &st) < 0) {
+  if (stat(name, &st) < 0 && errno == ENOENT) {
+    qname(name, sizeof name, "mess", id, "");
+    switch (qenv_attr_exists(name)) {
+    case 1: name[0] = 0; break;             /* its envelope is its attribute */
+    case -1: if (errno != ENOENT) die_message(arg);
+    }
+    if (name[0]) qname(name, sizeof name, "hold", id, ".env");
+  }
+  if (name[0] && stat(name, &st) < 0) {
     if (errno == ENOENT) die_unknown(arg);
     die_message(arg);
   }

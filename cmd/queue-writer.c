@@ -4,11 +4,15 @@
  * (F sender NUL, T recipient NUL for each, NUL). Writes:
  *   queue/tmp/PID.TIME.N   while working (a file taken from queue/free
  *                          and written over, or a new one)
- *   queue/mess/ID          the message, with a Received line first
- *   queue/mess/ID.env      the envelope
- * where ID is the inode number of the message file. Both files and the
+ *   queue/mess/ID          the message, with a Received line first, and
+ *                          an envelope of at most QENV_ATTR_MAX bytes as
+ *                          its attribute user.quail.env (qenv.h)
+ *   queue/mess/ID.env      a longer envelope (or one the file system
+ *                          refuses as an attribute)
+ * where ID is the inode number of the message file. The files and the
  * directory entries are fsynced before exit 0, then ID is written to the
- * queue/lock/trigger FIFO to wake queue-manager.
+ * queue/lock/trigger FIFO to wake queue-manager and "quail-queue-writer:
+ * queued" to fd 1 (read by a caller that gave the envelope on a socket).
  *
  * Exit codes are qmail-queue's (exitcode.h): 0 queued; 91 malformed
  * envelope; 11 address too long; 51-81 temporary failures. On any failure
@@ -21,6 +25,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 #include "buf.h"
@@ -28,6 +33,7 @@
 #include "exitcode.h"
 #include "fsx.h"
 #include "home.h"
+#include "qenv.h"
 #include "qq.h"
 
 #define DEADLINE   86400        /* seconds for the whole message */
@@ -227,15 +233,47 @@ static size_t read_addr(struct buf *in, struct buf *out)
   }
 }
 
-/* copy and check the envelope from fd 1 */
-static void write_envelope(int fd)
+/* Where the envelope goes: into memory while it fits in the message
+ * file's attribute (qenv.h), into tmp/....env once it does not. */
+struct envsink {
+  struct job *j;
+  char mem[QENV_ATTR_MAX];
+  size_t n;
+  int fd;                       /* tmp/....env once made, else -1 */
+  int reused;                   /* it came from free/ */
+};
+
+static void env_spill(struct envsink *e)
 {
-  static char ispace[4096], ospace[4096];
+  e->fd = create(e->j->env, &e->reused);
+  if (e->fd < 0) { e->j->env[0] = 0; fail(QQ_QUEUEDIR); }
+  if (fd_write_all(e->fd, e->mem, e->n) < 0) fail(QQ_WRITE);
+}
+
+/* the envelope buffer's transport */
+static ssize_t env_write(void *ctx, int fd, char *s, size_t n)
+{
+  struct envsink *e = ctx;
+  (void)fd;
+  if (e->fd < 0 && n <= sizeof e->mem - e->n) {
+    memcpy(e->mem + e->n, s, n);
+    e->n += n;
+    return (ssize_t)n;
+  }
+  if (e->fd < 0) env_spill(e);
+  return write(e->fd, s, n);
+}
+
+/* copy and check the envelope from fd 1 */
+static void write_envelope(struct envsink *e)
+{
+  static char ispace[4096], ospace[1024];
   struct buf in, out;
   unsigned long rcpts = 0;
   char c;
   buf_init(&in, 1, ispace, sizeof ispace);
-  buf_init(&out, fd, ospace, sizeof ospace);
+  buf_init(&out, -1, ospace, sizeof ospace);
+  buf_transport(&out, env_write, e);
   if (first_env >= 0) c = (char)first_env;
   else if (buf_get(&in, &c, 1) != 1) fail(QQ_ENVELOPE);
   if (c != 'F') fail(QQ_ENVELOPE);
@@ -272,10 +310,12 @@ static void trigger(unsigned long id)
 
 int main(int argc, char **argv)
 {
+  static struct envsink e;
   struct job j;
   struct stat st;
   char envname[64];
-  int mfd, efd, mreused, ereused;   /* the files came from free/ */
+  int mfd, mreused;             /* mreused: the file came from free/ */
+  int envfile;                  /* the envelope has a file of its own */
 
   signal(SIGPIPE, SIG_IGN);
   signal(SIGALRM, on_alarm);
@@ -295,17 +335,29 @@ int main(int argc, char **argv)
 
   snprintf(envname, sizeof envname, "mess/%lu.env", j.id);
   snprintf(j.env, sizeof j.env, "%s.env", j.tmp);
-  efd = create(j.env, &ereused);
-  if (efd < 0) { j.env[0] = 0; fail(QQ_QUEUEDIR); }
-  write_envelope(efd);
-  cut(efd, ereused);
+  e.j = &j;
+  e.fd = -1;
+  write_envelope(&e);
+  /* a short envelope rides on the message file: one file and one fsync
+   * less; a long one, or one the file system refuses, gets its own file */
+  if (e.fd < 0 && fsetxattr(mfd, QENV_ATTR, e.mem, e.n, 0) < 0) env_spill(&e);
+  envfile = e.fd >= 0;
+  if (envfile) {
+    /* a recycled message file may still carry an old envelope */
+    if (mreused && fremovexattr(mfd, QENV_ATTR) < 0 &&
+        errno != ENODATA && errno != ENOTSUP && errno != EOPNOTSUPP) fail(QQ_WRITE);
+    cut(e.fd, e.reused);
+  } else j.env[0] = 0;
 
   if (fsync(mfd) < 0 || close(mfd) < 0) fail(QQ_WRITE);
-  if (fsync(efd) < 0 || close(efd) < 0) fail(QQ_WRITE);
+  if (envfile && (fsync(e.fd) < 0 || close(e.fd) < 0)) fail(QQ_WRITE);
   snprintf(j.mess, sizeof j.mess, "mess/%lu", j.id);
+  /* an envelope file would be read before the attribute: one left by an
+   * old message whose inode this is (a crash can leave one) must go */
+  if (!envfile && unlink(envname) < 0 && errno != ENOENT) { j.mess[0] = 0; fail(QQ_MESS); }
   if (rename(j.tmp, j.mess) < 0) { j.mess[0] = 0; fail(QQ_MESS); }
   j.tmp[0] = 0;
-  if (rename(j.env, envname) < 0) fail(QQ_MESS);
+  if (envfile && rename(j.env, envname) < 0) fail(QQ_MESS);
   j.env[0] = 0;
   /* from here on the envelope names the message: remove both on failure */
   snprintf(j.env, sizeof j.env, "%s", envname);

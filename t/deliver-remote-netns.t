@@ -47,7 +47,7 @@ printf 'From: joe@sender.test\nSubject: across\n\nover the wire\n' | sendmail -f
 ok "the sender's queue empties" wait_for 15 queue_empty
 like "$(cat "$INST/qm.log")" 'success: Remote host said: 250 ' "delivered: the receiver said 250"
 like "$(cat "$INST/qm.log")" 'mx.far.test \[10.199.0.2\] accepted the message' "to the MX found through DNS"
-env=$(cat "$PEER"/queue/mess/*.env 2>/dev/null | tr '\0' '|')
+env=$(q_cat "$PEER/queue" 2>/dev/null | tr '\0' '|')
 is "$env" 'Fjoe@sender.test|Tann@far.test||' "the receiving host queued it"
 like "$(cat "$T/smtpd.log")" '10\.199\.0\.1' "the connection came from the other host"
 done_testing

@@ -33,7 +33,7 @@ QUAIL_HOME=$PEER tcpserver -v -R -H -l mx.tls.test "$N.2" 25 "$BIN/smtpd" "$T/ch
 kill_on_exit $!
 wait_for 5 grep -q 'status: 0/' "$T/smtpd.log" || { echo "Bail out! tcpserver did not start"; exit 1; }
 peer_start plain $N.3 25
-queued() { cat "$PEER"/queue/mess/*.env 2>/dev/null | tr '\0' '|'; }
+queued() { q_cat "$PEER/queue" 2>/dev/null | tr '\0' '|'; }
 msgfile "tls"
 
 # opportunistic TLS: any certificate will do

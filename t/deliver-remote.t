@@ -209,7 +209,7 @@ wait_for 5 $PY -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(
 printf 'q.test:127.0.0.1:%s\n' "$QPORT" > "$C/qmtproutes"
 out=$(dr q.test a@quail.test joe@q.test ann@q.test bob@other.test < "$T/msg")
 like "$out" '^r\|r\|h.*\|K' "QMTP: two accepted, the one outside rcpthosts refused"
-env=$(cat "$PEER"/queue/mess/*.env | tr '\0' '|')
+env=$(q_cat "$PEER/queue" | tr '\0' '|')
 is "$env" 'Fa@quail.test|Tjoe@q.test|Tann@q.test||' "QMTP: the peer queued the envelope"
 like "$(for f in "$PEER"/queue/mess/*; do case $f in *.env) ;; *) cat "$f";; esac; done)" '^From: a@quail.test' "QMTP: the message arrived"
 rm -f "$C/qmtproutes"

@@ -33,7 +33,7 @@ ac() {
   echo $?
 }
 msg() { printf 'From: <a@%s>\nTo: test@localhost\nSubject: %s\n\nbody\n' "$1" "${2:-x}"; }
-count() { ls "$INST/queue/mess" | grep -c '\.env$'; }
+count() { q_ids "$INST/queue" | grep -c .; }
 ar() { queued | sed -n '/^Authentication-Results:/,/^[^\t]/p' | tr -d '\n\t'; }
 
 is "$(msg rej.test | ac rej.test fail)" 0 "switch off: a p=reject failure is queued"

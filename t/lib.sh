@@ -102,7 +102,20 @@ qm_kill9() { [ -n "${QM_PID:-}" ] && kill -9 "$QM_PID" 2>/dev/null; wait "$QM_PI
 # queue_empty: no message left in the instance's queue (an envelope is a
 # message; a message file whose envelope is gone after a kill -9 is an
 # orphan that queue-manager removes after an hour)
-queue_empty() { ! ls "$INST/queue/mess" | grep -q '\.env$'; }
+queue_empty() { [ -z "$(q_ids "$INST/queue")" ]; }
+# the queue's envelopes, where queue-manager finds them (mess/ID.env, else
+# the attribute of mess/ID: qenv.h): q_ids QUEUE; q_env QUEUE ID; q_cat
+# QUEUE (every envelope, one after another); q_where QUEUE ID
+q_ids() { $PY "$SRC/t/qenv.py" ids "$1"; }
+q_env() { $PY "$SRC/t/qenv.py" env "$1" "$2"; }
+q_cat() { $PY "$SRC/t/qenv.py" cat "$1"; }
+q_where() { $PY "$SRC/t/qenv.py" where "$1" "$2"; }
+# xattr_ok DIR: the file system of DIR takes user extended attributes (else
+# queue-writer gives every envelope a file, and the tests expect that)
+xattr_ok() { $PY -c 'import os,sys,tempfile
+f = tempfile.NamedTemporaryFile(dir=sys.argv[1])
+try: os.setxattr(f.name, "user.quail.test", b"x")
+except OSError: sys.exit(1)' "$1"; }
 
 # free_port: a TCP port on 127.0.0.1 nobody listens on
 free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

@@ -32,7 +32,7 @@ is "$(cat "$T/p.log.1")" "$(printf 'From: a@quail.test\r\nSubject: m1\r\n\r\n..d
 ok "m1 removed after 250" test ! -e "$HOLD/new/m1"
 ok "m2 removed after 250" test ! -e "$HOLD/new/m2"
 ok "m3 (550) removed" test ! -e "$HOLD/new/m3"
-env=$(cat "$INST"/queue/mess/*.env 2>/dev/null | tr '\0' '|')
+env=$(q_cat "$INST/queue" 2>/dev/null | tr '\0' '|')
 is "$env" 'F|Ta@quail.test||' "m3 bounced to its sender through the queue"
 like "$(cat "$INST"/queue/mess/[0-9]*[0-9] 2>/dev/null)" 'Diagnostic-Code: smtp; 550 5.1.1 no such user here' "the bounce quotes the peer"
 ok "m4 (other prefix) left alone" test -e "$HOLD/new/m4"

@@ -109,5 +109,5 @@ dead_resolver() {
   export QUAIL_RESOLVCONF=$T/resolv.dead
 }
 # queued DIR: messages in an instance's queue
-queued() { ls "$1/queue/mess" 2>/dev/null | grep -c '\.env$'; }
+queued() { q_ids "$1/queue" 2>/dev/null | grep -c .; }
 queue_empty_in() { [ "$(queued "$1")" = 0 ]; }

@@ -56,7 +56,7 @@ qc() { QUAIL_HOME=$CL "$BIN/qmqp-client" 2>"$T/err" 1< <(envelope "$@"); }
 ids() { ls "$Q/mess" | grep -v '\.env$'; }
 nmsg() { ids | wc -l | tr -d ' '; }
 clearq() { rm -f "$Q"/mess/* "$Q"/tmp/*; }
-envof() { od -An -c "$Q/mess/$1.env" | tr -d ' \n'; }
+envof() { q_env "$Q" "$1" | od -An -c | tr -d ' \n'; }
 
 hub; HUB=$HUBPORT
 DEAD=$(free_port)

@@ -82,7 +82,7 @@ ids() { ls "$Q/mess" | grep -v '\.env$'; }
 nmsg() { ids | wc -l | tr -d ' '; }
 clearq() { rm -f "$Q"/mess/* "$Q"/tmp/*; }
 queue_clean() { [ -z "$(ls -A "$Q/mess" "$Q/tmp" | grep -v :)" ]; }
-envof() { od -An -c "$Q/mess/$1.env" | tr -d ' \n'; }
+envof() { q_env "$Q" "$1" | od -An -c | tr -d ' \n'; }
 
 bad() {
   clearq

@@ -26,7 +26,7 @@ id=$(queue a@example.org joe@far.test first)
 wait_for 10 log_has "deferral.*" ; ok "the remote delivery defers (peer down)" log_has 'deferral'
 out=$(queue-admin hold "#$id"); is "$out" "held #$id" "hold prints the ID"
 ok "the envelope is in hold/" test -f "$Q/hold/$id.env"
-nok "and not in mess/" test -f "$Q/mess/$id.env"
+is "$(q_where "$Q" "$id")" none "and not in mess/"
 ok "the message stays in mess/" test -f "$Q/mess/$id"
 like "$(queue-reader)" "#$id .*<a@example.org>  held" "queue-reader lists it as held"
 like "$(queue-reader)" "remote	joe@far.test" "with its recipient"
@@ -60,8 +60,8 @@ y=$(queue test@localhost y@far.test keep)
 out=$(queue-admin delete -r 'x*@far.test' | sort)
 is "$out" "$(printf 'deleted #%s\ndeleted #%s\n' "$x1" "$x2" | sort)" "delete -r deletes the two matching messages (any case)"
 nok "x1's files are gone" test -e "$Q/mess/$x1"
-nok "x2's envelope is gone" test -e "$Q/mess/$x2.env"
-ok "y is still queued" test -f "$Q/mess/$y.env"
+is "$(q_where "$Q" "$x2")" none "x2's envelope is gone"
+ok "y is still queued" test -n "$(q_env "$Q" "$y")"
 unlike "$(queue-reader)" 'x1@far.test|X2@far.test' "queue-reader no longer lists them"
 out=$(queue-admin hold -s 'nobody@*'); is "$out" "" "a pattern that matches nothing does nothing"
 
@@ -74,7 +74,11 @@ ok "the bounced message leaves the queue" wait_for 10 test ! -e "$Q/mess/$y"
 # bounce while queue-manager is stopped, of a held message
 qm_stop
 z=$(queue test@localhost z@far.test offline)
+if xattr_ok "$Q"; then kind=attr; else kind=file; fi
+is "$(q_where "$Q" "$z")" $kind "a message never tried has its envelope in its attribute ($kind here)"
 queue-admin hold "$z" >/dev/null
+ok "held all the same: the envelope is in hold/" test -f "$Q/hold/$z.env"
+is "$(q_where "$Q" "$z")" none "and the attribute is gone from mess/$z"
 out=$(queue-admin bounce "$z"); is "$out" "bounced #$z" "bounce of a held message without queue-manager"
 ok "the envelope is back in mess/ with its recipient done" grep -q 'Dz@far.test' "$Q/mess/$z.env"
 ok "the failure is recorded in bounce/" grep -q 'administrator' "$Q/bounce/$z"

@@ -32,7 +32,7 @@ raw() { "$PY" "$SRC/t/smtpd-raw.py" "$PORT" "$@"; }
 mess_files() { ls "$INST/queue/mess" 2>/dev/null | grep -v '\.env$'; }
 mess_count() { mess_files | wc -l | tr -d ' '; }
 mess_all() { local f; for f in $(mess_files); do cat "$INST/queue/mess/$f"; done; }
-env_all() { cat "$INST"/queue/mess/*.env 2>/dev/null | tr '\0' '|'; }
+env_all() { q_cat "$INST/queue" 2>/dev/null | tr '\0' '|'; }
 mess_clear() { rm -f "$INST"/queue/mess/*; }
 rcpthosts() { printf '%s\n' "$@" > "$INST/control/rcpthosts"; }
 # a complete transaction for raw: sender, recipient, message body lines

@@ -143,5 +143,5 @@ ok "run: tcp.smtp.cdb compiled" test -s "$T/svc/control/tcp.smtp.cdb"
 like "$(tr '\n' ' ' < "$T/svc.log")" 'tcpserver: status: 0/40' "run: 40 sessions by default"
 out=$(swaks --server 127.0.0.1:$P --from a@example.org --to victim@elsewhere.example --body 'via the service' 2>&1)
 like "$out" '<- *250 2.0.0 ok' "run: 127.0.0.1 may relay through the default rules"
-like "$(cat "$T"/svc/queue/mess/*.env 2>/dev/null | tr '\0' '|')" 'Tvictim@elsewhere.example' "run: the message lands in the instance's queue"
+like "$(q_cat "$T/svc/queue" 2>/dev/null | tr '\0' '|')" 'Tvictim@elsewhere.example' "run: the message lands in the instance's queue"
 done_testing

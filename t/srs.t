@@ -12,22 +12,23 @@ printf '&someone@remote.test\n' > "$INST/alias/.qmail-fwd"
 printf '|%s/srs\n' "$BIN" > "$INST/alias/.qmail-srs0-default"
 # the envelope of every queued message to a remote.test or foreign.test
 # recipient, NULs as '|'
-remote_envs() { local f; for f in "$INST"/queue/mess/*.env; do tr '\0' '|' < "$f"; echo; done 2>/dev/null | grep -E 'T[^|]*@(remote|foreign)\.test'; }
+remote_envs() { local i; for i in $(q_ids "$INST/queue"); do q_env "$INST/queue" "$i" | tr '\0' '|'; echo; done 2>/dev/null | grep -E 'T[^|]*@(remote|foreign)\.test'; }
+remote_has() { remote_envs | grep -q -- "$1"; }
 qm_start
 
 printf 'From: alice@foreign.test\nSubject: forward me\n\nhi\n' | qw alice@foreign.test fwd@localhost
-ok "the forward is queued" wait_for 10 sh -c "$(declare -f remote_envs); INST=$INST remote_envs | grep -q someone@remote.test"
+ok "the forward is queued" wait_for 10 remote_has someone@remote.test
 envs=$(remote_envs | grep someone@remote.test)
 like "$envs" '^FSRS0-[a-z2-7]{6}=[a-z2-7]{2}=foreign\.test=alice@localhost\|' "its sender is SRS0 at srsdomain"
 srs=$(printf '%s' "$envs" | sed 's/^F\([^|]*\)|.*/\1/')
 
 printf 'From: bob@localhost\nSubject: local\n\nhi\n' | qw test@localhost fwd@localhost
-ok "a local sender's forward is queued" wait_for 10 sh -c "$(declare -f remote_envs); INST=$INST remote_envs | grep -q '^Ftest@localhost|'"
+ok "a local sender's forward is queued" wait_for 10 remote_has '^Ftest@localhost|'
 
 # a bounce to the SRS address goes back to alice
 printf 'From: MAILER-DAEMON@remote.test\nSubject: bounce\n\nno\n' | qw '' "$srs"
 ok "a bounce to the SRS0 address reaches the original sender" \
-  wait_for 10 sh -c "$(declare -f remote_envs); INST=$INST remote_envs | grep -q '^F|Talice@foreign.test|'"
+  wait_for 10 remote_has '^F|Talice@foreign.test|'
 
 # srs by hand: what deliver-local gives a .qmail program
 srs_run() { { printf 'Subject: x\n\nx\n' | env LOCAL="$1" SENDER= "$BIN/srs" 2>&1; echo "rc=$?"; } | tr '\n' ' '; }

@@ -14,7 +14,7 @@ unset QMAILHOST MAILHOST QMAILUSER MAILUSER QMAILNAME MAILNAME NAME QMAILSUSER Q
 
 msgs() { ls "$Q/mess" | grep -v '\.env$'; }
 clearq() { rm -f "$Q"/mess/*; }
-qenv() { tr '\0' '|' < "$Q/mess/$1.env"; }
+qenv() { q_env "$Q" "$1" | tr '\0' '|'; }
 
 CAP=$T/cap
 mkdir -p "$CAP"

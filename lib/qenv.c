@@ -1,0 +1,98 @@
+/* qenv.c: a queued message's envelope, in mess/ID.env or in an extended
+ * attribute of mess/ID (qenv.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+#include "buf.h"
+#include "fsx.h"
+#include "qenv.h"
+
+/* errors that mean "no attribute here", not trouble */
+static int no_attr(int e)
+{
+  return e == ENODATA || e == ENOTSUP || e == EOPNOTSUPP;
+}
+
+static int attr_done(ssize_t n, char *space, struct str *out)
+{
+  if (n < 0) return no_attr(errno) ? 0 : -1;
+  out->len = 0;
+  if (str_catb(out, space, (size_t)n) < 0) return -1;
+  return 1;
+}
+
+int qenv_attr_read(int fd, struct str *out)
+{
+  char space[QENV_ATTR_MAX];
+  return attr_done(fgetxattr(fd, QENV_ATTR, space, sizeof space), space, out);
+}
+
+int qenv_attr_read_path(const char *path, struct str *out)
+{
+  char space[QENV_ATTR_MAX];
+  return attr_done(getxattr(path, QENV_ATTR, space, sizeof space), space, out);
+}
+
+int qenv_attr_exists(const char *path)
+{
+  if (getxattr(path, QENV_ATTR, 0, 0) >= 0) return 1;
+  return no_attr(errno) ? 0 : -1;
+}
+
+int qenv_read(const char *dir, unsigned long id, struct str *out, size_t max)
+{
+  char p[80];
+  int r;
+  snprintf(p, sizeof p, "%s/%lu.env", dir, id);
+  r = file_read(p, out, max);
+  if (r != 0) return r;
+  if (dir[0] != 'm') return 0;
+  snprintf(p, sizeof p, "mess/%lu", id);
+  r = qenv_attr_read_path(p, out);
+  if (r < 0 && errno == ENOENT) return 0;
+  return r > 0 ? 2 : r;
+}
+
+int qenv_to_file(unsigned long id, const char *env, size_t len)
+{
+  char tmp[80], to[80], mess[80];
+  int fd, e;
+  snprintf(tmp, sizeof tmp, "tmp/%ld.%lu.env", (long)getpid(), id);   /* an .env half: queue-stat skips it */
+  snprintf(to, sizeof to, "mess/%lu.env", id);
+  snprintf(mess, sizeof mess, "mess/%lu", id);
+  fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return -1;
+  if (fd_write_all(fd, env, len) < 0 || fsync(fd) < 0) goto fail;
+  if (close(fd) < 0) { fd = -1; goto fail; }
+  fd = -1;
+  /* never over an envelope file that is there already: whoever made it
+   * (queue-manager or queue-admin, at once) may have marked it since */
+  if (rename_noreplace(tmp, to) < 0) {
+    if (errno == EINVAL || errno == ENOSYS) {
+      if (link(tmp, to) < 0 && errno != EEXIST) goto fail;
+    } else if (errno != EEXIST) goto fail;
+    unlink(tmp);
+  }
+  if (fsync_dir("mess") < 0) return -1;
+  /* the file rules from now on; the attribute goes, durably, so that no
+   * crash can bring back the envelope without its done marks */
+  if ((fd = open(mess, O_RDONLY | O_CLOEXEC)) < 0) return errno == ENOENT ? 0 : -1;
+  if (fremovexattr(fd, QENV_ATTR) < 0 && !no_attr(errno)) goto fail_open;
+  if (fsync(fd) < 0) goto fail_open;
+  close(fd);
+  return 0;
+fail:
+  e = errno;
+  if (fd >= 0) close(fd);
+  unlink(tmp);
+  errno = e;
+  return -1;
+fail_open:
+  e = errno;
+  close(fd);
+  errno = e;
+  return -1;
+}
