@@ -15,8 +15,9 @@
 # TMPDIR (/tmp): where quail's instance is made. On ext4 without a journal
 # every new inode scans past the inodes freed in its block group in the last
 # minutes, so an instance in a directory where a test suite has just run
-# (/tmp) pays for that suite's files; the figures in README.md were taken
-# with TMPDIR=/var/tmp/qbench.
+# (/tmp) pays for that suite's files, and each run for the Maildir files the
+# run before deleted; the figures in README.md were taken with
+# TMPDIR=/var/tmp/qbench and COOLDOWN=65 (as ../shared/bench/compare.sh).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
