@@ -62,6 +62,9 @@ like "$(queue-reader -e "$id1" | head -1)" '<a@example.org>$' "no bounce file, n
 queue-reader "$id1" > "$T/out1"
 is "$?" 0 "queue-reader ID exits 0"
 ok "queue-reader ID writes the message file byte for byte" cmp -s "$T/out1" "$Q/mess/$id1"
+queue-reader "$id2" > "$T/out2"
+is "$?" 0 "queue-reader ID of a message whose envelope is $(q_where "$Q" "$id2") exits 0"
+ok "and writes it" cmp -s "$T/out2" "$Q/mess/$id2"
 like "$(head -1 "$T/out1")" '^Received: \(quail ' "it starts with queue-writer's Received line"
 
 # --- unknown and bad ids
