@@ -1175,10 +1175,12 @@ static void msg_forget(struct qm *q, struct msg *m)
 static int msg_held(struct qm *q, struct msg *m)
 {
   char p[64];
-  path_of(p, sizeof p, "mess", m->id, ".env");
+  if (m->attr) {                 /* the attribute still there, or unknown */
+    path_of(p, sizeof p, "mess", m->id, "");
+    if (qenv_attr_exists(p) != 0) return 0;
+  }
+  path_of(p, sizeof p, "mess", m->id, ".env");       /* queue-admin wrote it out */
   if (access(p, F_OK) == 0 || errno != ENOENT) return 0;
-  path_of(p, sizeof p, "mess", m->id, "");
-  if (m->attr && qenv_attr_exists(p) != 0) return 0;  /* still there, or unknown */
   if (m->running) { ready_drop(q, m, LOCAL); ready_drop(q, m, REMOTE); }
   else msg_forget(q, m);
   return 1;

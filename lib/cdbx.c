@@ -6,24 +6,41 @@
 #include "cdbx.h"
 #include "fsx.h"
 
+int cdbx_open(struct cdb *c, const char *path)
+{
+  int fd = open(path, O_RDONLY | O_CLOEXEC), e;
+  if (fd < 0) return errno == ENOENT ? 0 : -1;
+  if (cdb_init(c, fd) < 0) { e = errno; close(fd); errno = e ? e : EINVAL; return -1; }
+  return 1;
+}
+
+int cdbx_find(struct cdb *c, const char *key, size_t klen, struct str *val)
+{
+  int r = cdb_find(c, key, (unsigned)klen);
+  if (r > 0) {
+    unsigned n = cdb_datalen(c);
+    if (str_ready(val, n + 1) < 0) r = -1;
+    else if (cdb_read(c, val->s, n, cdb_datapos(c)) < 0) r = -1;
+    else { val->len = n; val->s[n] = 0; r = 1; }
+  }
+  return r;
+}
+
+void cdbx_close(struct cdb *c)
+{
+  int e = errno, fd = cdb_fileno(c);
+  cdb_free(c);
+  close(fd);
+  errno = e;
+}
+
 int cdbx_get(const char *path, const char *key, size_t klen, struct str *val)
 {
   struct cdb c;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  int r, e;
-  if (fd < 0) return errno == ENOENT ? 0 : -1;
-  if (cdb_init(&c, fd) < 0) { e = errno; close(fd); errno = e ? e : EINVAL; return -1; }
-  r = cdb_find(&c, key, (unsigned)klen);
-  if (r > 0) {
-    unsigned n = cdb_datalen(&c);
-    if (str_ready(val, n + 1) < 0) r = -1;
-    else if (cdb_read(&c, val->s, n, cdb_datapos(&c)) < 0) r = -1;
-    else { val->len = n; val->s[n] = 0; r = 1; }
-  }
-  e = errno;
-  cdb_free(&c);
-  close(fd);
-  errno = e;
+  int r = cdbx_open(&c, path);
+  if (r <= 0) return r;
+  r = cdbx_find(&c, key, klen, val);
+  cdbx_close(&c);
   return r;
 }
 

@@ -6,6 +6,11 @@
 
 /* value of key in the cdb at path: 1 found, 0 not found or no file, -1 error */
 int cdbx_get(const char *path, const char *key, size_t klen, struct str *val);
+/* the same in steps, for several keys in one file: open (1, 0 no file,
+ * -1 error), find (1, 0, -1), close */
+int cdbx_open(struct cdb *, const char *path);
+int cdbx_find(struct cdb *, const char *key, size_t klen, struct str *val);
+void cdbx_close(struct cdb *);
 
 struct cdbx_make {
   struct cdb_make cm;

@@ -60,23 +60,24 @@ static int fill(struct userinfo *u, const struct str *v, const char *rest)
 int users_lookup(const char *cdbpath, const char *local, struct userinfo *u)
 {
   struct str key = STR_ZERO, val = STR_ZERO;
-  size_t len = strlen(local);
-  int r;
-  if (str_catc(&key, '=') < 0 || str_cats(&key, local) < 0) return -1;
+  struct cdb c;
+  int r = cdbx_open(&c, cdbpath);
+  if (r <= 0) return r;
+  if (str_catc(&key, '=') < 0 || str_cats(&key, local) < 0) { r = -1; goto done; }
   str_lower(&key);
-  r = cdbx_get(cdbpath, key.s, key.len, &val);
+  r = cdbx_find(&c, key.s, key.len, &val);
   if (r == 1) { r = fill(u, &val, ""); goto done; }
   if (r < 0) goto done;
   /* the longest prefix entry wins; "+" alone matches everything */
   key.s[0] = '+';
   for (;;) {
-    r = cdbx_get(cdbpath, key.s, key.len, &val);
+    r = cdbx_find(&c, key.s, key.len, &val);
     if (r == 1) { r = fill(u, &val, local + (key.len - 1)); goto done; }
     if (r < 0 || key.len == 1) break;
     key.len--;
   }
 done:
-  (void)len;
+  cdbx_close(&c);
   str_free(&key);
   str_free(&val);
   return r;
