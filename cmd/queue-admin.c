@@ -293,14 +293,7 @@ static void by_pattern(struct admin *a, const char *dir)
     if (n <= 0) continue;
     if (e->d_name[n]) {
       if (strcmp(e->d_name + n, ".env")) continue;
-    } else {              /* a message: only one whose envelope is its attribute */
-      char p[64];
-      struct stat st;
-      path(p, sizeof p, dir, id, ".env");
-      if (dir[0] != 'm' || stat(p, &st) == 0) continue;
-      path(p, sizeof p, dir, id, "");
-      if (qenv_attr_exists(p) != 1) continue;
-    }
+    } else if (dir[0] != 'm' || !qenv_attr_only(id)) continue;   /* a message file */
     if ((where = load(a, id)) > 0 && selected(a)) act(a, id, where);
   }
   closedir(d);

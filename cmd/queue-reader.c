@@ -299,16 +299,10 @@ static void list_one(struct reader *r, unsigned long id)
  * mess/ a message "ID" with its envelope in its attribute (qenv.h) */
 static int env_name(const char *dir, const char *name, unsigned long *id)
 {
-  char p[64];
-  struct stat st;
   int n = scan_ulong(name, id);
   if (n <= 0 || n > ID_DIGITS) return 0;
   if (!strcmp(name + n, ".env")) return 1;
-  if (name[n] || dir[0] != 'm') return 0;
-  qname(p, sizeof p, "mess", *id, ".env");
-  if (stat(p, &st) == 0) return 0;          /* listed as ID.env */
-  qname(p, sizeof p, "mess", *id, "");
-  return qenv_attr_exists(p) == 1;
+  return !name[n] && dir[0] == 'm' && qenv_attr_only(*id);
 }
 
 static struct dirent *next_entry(DIR *d)

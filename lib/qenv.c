@@ -42,6 +42,16 @@ int qenv_attr_exists(const char *path)
   return no_attr(errno) ? 0 : -1;
 }
 
+int qenv_attr_only(unsigned long id)
+{
+  char p[80];
+  struct stat st;
+  snprintf(p, sizeof p, "mess/%lu.env", id);
+  if (stat(p, &st) == 0) return 0;
+  snprintf(p, sizeof p, "mess/%lu", id);
+  return qenv_attr_exists(p) == 1;
+}
+
 int qenv_read(const char *dir, unsigned long id, struct str *out, size_t max)
 {
   char p[80];

@@ -24,6 +24,9 @@ int qenv_attr_read(int fd, struct str *out);
 int qenv_attr_read_path(const char *path, struct str *out);
 /* is there an attribute envelope on path: 1 yes, 0 no, -1 error */
 int qenv_attr_exists(const char *path);
+/* is mess/ID a message whose envelope is its attribute alone (no
+ * mess/ID.env), for a directory listing that also meets ID.env names */
+int qenv_attr_only(unsigned long id);
 
 /* ID's envelope in dir ("mess" or "hold"): ID.env, else (mess only) the
  * attribute of mess/ID. 2 read from the attribute, 1 from the file, 0 not
