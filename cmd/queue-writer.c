@@ -174,8 +174,9 @@ static int create_tmp(struct job *j, int *recycled)
 }
 
 /* the message's first bytes, read before the queue is touched: a sender
- * that starts us early (smtpd, at the first recipient) and then gives up
- * costs the queue nothing */
+ * that starts us and gives up before the first byte costs the queue
+ * nothing (smtpd hands over its Received line at once, so that the file
+ * is ready while the client is still sending) */
 static char first[COPY_SIZE];
 static ssize_t first_n;
 static int first_env = -1;      /* the envelope's first byte, read already */

@@ -674,6 +674,8 @@ static int open_queue(struct session *s, int chunked)
   struct incoming *m = &s->msg;
   smtp_data_init(&m->d, s->cf.databytes, DATA_LINE_MAX, HEADERS_MAX, HOPS_MAX);
   m->d.chunked = chunked;
+  /* room for what one read of the client becomes, allocated once */
+  if (str_ready(&m->chunk, 2 * BUF_SIZE) < 0) die_nomem();
   m->queue_failed = 0;
   /* the queue program (a filter such as dkim-sign) learns who authenticated */
   if (s->auth_user.len) {
@@ -687,6 +689,7 @@ static int open_queue(struct session *s, int chunked)
   m->q.early = 1;               /* the 250 goes out as queue-writer reports */
   m->queue_open = 1;
   put_received(s, m);
+  qq_flush(&m->q);              /* the writer makes its file while the message comes */
   return 0;
 }
 

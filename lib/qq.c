@@ -68,6 +68,13 @@ int qq_put(struct qq *q, const char *s, size_t n)
 
 int qq_puts(struct qq *q, const char *s) { return qq_put(q, s, strlen(s)); }
 
+int qq_flush(struct qq *q)
+{
+  if (q->failed) return -1;
+  if (buf_flush(&q->out) < 0) { q->failed = 1; return -1; }
+  return 0;
+}
+
 int qq_from(struct qq *q, const char *sender)
 {
   if (str_catc(&q->env, 'F') < 0 || str_cats(&q->env, sender) < 0 || str_catc(&q->env, 0) < 0) return -1;

@@ -166,4 +166,17 @@ like "$out" '451 4.3.0 unable to queue messages right now' "then 451 4.3.0 after
 like "$out" '221 2.0.0' "and the session goes on"
 like "$(cat "$T/nofd.log")" 'reason=unable to run the queue' "logged as rejected"
 is "$(mess_count)" 0 "nothing queued"
+
+# the writer gets the Received line as it starts, not with the message:
+# it makes its file while the client is still sending
+printf '#!/bin/sh\nIFS= read -r l; printf "%%s\\n" "$l" > "%s"; cat > "%s"\n' "$T/first" "$T/rest" > "$T/qqfirst"
+chmod 755 "$T/qqfirst"
+out=$( (sleep 0.3; printf "$HELLO$(txn a@example.org test@localhost)Subject: early\r\n"
+        for i in $(seq 100); do [ -s "$T/first" ] && break; sleep 0.05; done
+        [ -s "$T/first" ] && printf 'X-Seen: first line before the end\r\n'
+        printf '\r\nbody\r\n.\r\nQUIT\r\n') |
+  TCPREMOTEIP=127.0.0.1 QMAILQUEUE="$T/qqfirst" "$BIN/smtpd" 2>/dev/null)
+like "$(cat "$T/first" 2>/dev/null)" '^Received: from ' "the first line the writer reads is the Received line"
+like "$(cat "$T/rest")" 'X-Seen: first line before the end' "while the client was still sending"
+like "$out" '250 2.0.0 ok' "and the message was accepted"
 done_testing
