@@ -175,4 +175,48 @@ b=$(cat "$(md_grep "$MD" "Delivered-To: test-ret-nosuch=localhost@localhost")")
 like "$b" "<nosuch@localhost>:" "that bounce names the failed member"
 unlike "$b" "<test-verpa@localhost>:" "and only that member"
 like "$(cat "$LOG")" "msg [0-9]+ to local test-verpa@localhost" "log shows the recipient"
+# A finished file hides in free/ as .NAME and is offered as free/NAME only
+# after mess/ was fsynced since it left: before that a crash could bring
+# its old name back, over bytes a writer had put in it for a new message.
+# Hidden files a stopped manager left are offered when it starts.
+qm_stop
+rm -f "$INST"/queue/free/* "$INST"/queue/free/.[!.]*
+printf 'spare\n' > "$INST/queue/free/.777.1"
+strace -e trace=openat,open,fsync,rename,renameat2 -o "$T/qm.trace" "$BIN/queue-manager" >>"$LOG" 2>&1 &
+SPID=$!; kill_on_exit $SPID
+wait_for 5 pgrep -P $SPID >/dev/null
+QM_PID=$(pgrep -P $SPID); kill_on_exit $QM_PID
+ok "a hidden file left behind is offered at the start" wait_for 5 test -f "$INST/queue/free/777.1"
+ok "under its plain name only" test ! -e "$INST/queue/free/.777.1"
+n0=$(md_count "$MD")
+msg pool | qw a@example.org test@localhost
+ok "delivered" wait_for 10 md_has "$MD" $((n0 + 1))
+ok "its file is offered within a few seconds" wait_for 5 sh -c "ls '$INST/queue/free' | grep -qv '^777\.1\$'"
+qm_stop
+wait $SPID
+/usr/bin/python3 - "$T/qm.trace" >"$T/order" <<'PY'
+import re, sys
+lines = open(sys.argv[1]).read().splitlines()
+fds, synced, hidden, bad, shown = {}, set(), {}, [], 0
+for i, l in enumerate(lines):
+    m = re.match(r'(?:open|openat)\((?:AT_FDCWD, )?"([^"]*)".*= (\d+)', l)
+    if m: fds[m.group(2)] = m.group(1); continue
+    m = re.match(r'fsync\((\d+)\)\s+= 0', l)
+    if m and fds.get(m.group(1)) == "mess":
+        synced |= set(hidden); continue      # every file hidden so far is safe now
+    m = re.match(r'rename(?:at2)?\((?:AT_FDCWD, )?"([^"]*)", (?:AT_FDCWD, )?"([^"]*)".*= 0', l)
+    if not m: continue
+    a, b = m.groups()
+    if a.startswith("mess/") and b.startswith("free/."): hidden[b] = i
+    if a.startswith("free/.") and b == "free/" + a[6:]:
+        shown += 1
+        if a.startswith("free/.777") : continue
+        if a not in synced: bad.append(a)
+print("shown", shown, "unsynced", len(bad), "hidden", len(hidden))
+PY
+like "$(cat "$T/order")" "^shown [2-9]" "files were hidden, then shown"
+like "$(cat "$T/order")" "unsynced 0 hidden [1-9]" "each shown only after an fsync of mess/ that followed its hiding"
+grep -q 'openat(AT_FDCWD, "mess".*' "$T/qm.trace" && grep -B3 'free/.777.1", .*"free/777.1"' "$T/qm.trace" | grep -q 'fsync' 
+ok "the leftover too only after an fsync of mess/" test $? = 0
+
 done_testing

@@ -73,6 +73,17 @@ ok "the ID is a recycled inode" test "$id" = "$ino" -o "$id" = "$ino2"
 unlike "$(cat "$Q/mess/$id" "$Q/mess/$id.env" 2>/dev/null | tr -d '\0')" 'zzz|old envelope' "nothing of the old contents left"
 like "$(cat "$Q/mess/$id")" 'Subject: short' "the new message stored"
 is "$(q_env "$Q" "$id" | od -An -c | tr -d ' \n')" 'Fa@b\0Ttest@localhost\0\0' "the new envelope stored"
+# a hidden file in free/ (.NAME: queue-manager has not yet synced mess/
+# since it left there) is never taken
+rm -f "$Q"/mess/* "$Q"/free/*
+printf 'hidden old\n' > "$Q/free/.910"
+hid=$(stat -c %i "$Q/free/.910")
+printf 'Subject: fresh\n\nnew\n' | qw a@b test@localhost
+is "$?" 0 "queued with only a hidden file in free/"
+id=$(ls "$Q/mess" | grep -v env)
+ok "in a new file, not the hidden one" test "$id" != "$hid"
+is "$(cat "$Q/free/.910")" "hidden old" "the hidden file untouched"
+rm -f "$Q/free/.910"
 if xattr_ok "$Q"; then
 # a recycled message file carries its old attribute: a long envelope
 # (its own file) takes it off; a short one replaces it; and an envelope
