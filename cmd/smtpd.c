@@ -108,6 +108,7 @@ struct session {
   struct str tls_info;          /* "TLSv1.3 CIPHER" */
   struct str helo;
   int esmtp;
+  int prestarted;               /* a writer was started for this transaction */
   struct str auth_user;         /* empty when not authenticated */
   struct spf *spf;              /* opened at the first check */
   struct str spf_header;        /* Received-SPF for this transaction, or empty */
@@ -286,11 +287,12 @@ static int load_config(struct config *c, const char **bad)
 /* ---- the transaction ---- */
 
 static void stop_queue(struct incoming *);
+static void prestart_writer(struct session *);
 
 static void reset_transaction(struct session *s)
 {
   stop_queue(&s->msg);
-  s->have_mail = s->utf8 = s->chunking = 0;
+  s->have_mail = s->utf8 = s->chunking = s->prestarted = 0;
   s->sender.len = 0;
   s->spf_header.len = 0;
   s->rcpts.len = 0;
@@ -323,7 +325,7 @@ static const char *protocol(const struct session *s)
 static void read_line(struct session *s)
 {
   int r;
-  if (!line_waiting(&s->in)) flush(s);
+  if (!line_waiting(&s->in)) { flush(s); prestart_writer(s); }
   s->line.len = 0;
   r = buf_getline(&s->in, &s->line, COMMAND_MAX);
   if (r < 0) die_input(s);
@@ -668,7 +670,32 @@ static void put_received(struct session *s, struct incoming *m)
   qq_put(&m->q, m->chunk.s, m->chunk.len);
 }
 
-/* start queue-writer for this message: 0, or -1 with queue_failed set */
+/* start queue-writer: 0, or -1 */
+static int start_writer(struct session *s)
+{
+  struct incoming *m = &s->msg;
+  /* the queue program (a filter such as dkim-sign) learns who authenticated */
+  if (s->auth_user.len) {
+    if (str_0(&s->auth_user) < 0 || setenv("QUAIL_AUTH", s->auth_user.s, 1) < 0) die_nomem();
+  } else unsetenv("QUAIL_AUTH");
+  if (qq_open(&m->q, s->qqprog) < 0) return -1;
+  m->q.early = 1;               /* the 250 goes out as queue-writer reports */
+  m->queue_open = 1;
+  return 0;
+}
+
+/* while we wait for the command after the first recipient: queue-writer
+ * starts, and waits for the message without touching the queue */
+static void prestart_writer(struct session *s)
+{
+  if (s->nrcpt && s->have_mail && !s->msg.queue_open && !s->prestarted) {
+    s->prestarted = 1;
+    start_writer(s);
+  }
+}
+
+/* queue-writer for this message, started now or already: 0, or -1 with
+ * queue_failed set */
 static int open_queue(struct session *s, int chunked)
 {
   struct incoming *m = &s->msg;
@@ -677,17 +704,11 @@ static int open_queue(struct session *s, int chunked)
   /* room for what one read of the client becomes, allocated once */
   if (str_ready(&m->chunk, 2 * BUF_SIZE) < 0) die_nomem();
   m->queue_failed = 0;
-  /* the queue program (a filter such as dkim-sign) learns who authenticated */
-  if (s->auth_user.len) {
-    if (str_0(&s->auth_user) < 0 || setenv("QUAIL_AUTH", s->auth_user.s, 1) < 0) die_nomem();
-  } else unsetenv("QUAIL_AUTH");
-  if (qq_open(&m->q, s->qqprog) < 0) {
+  if (!m->queue_open && start_writer(s) < 0) {
     diag_warnsys("unable to run ", s->qqprog, (char *)0);
     m->queue_failed = 1;
     return -1;
   }
-  m->q.early = 1;               /* the 250 goes out as queue-writer reports */
-  m->queue_open = 1;
   put_received(s, m);
   qq_flush(&m->q);              /* the writer makes its file while the message comes */
   return 0;
@@ -825,8 +846,9 @@ static void cmd_data(struct session *s, const char *arg)
   if (!data_state_ok(s)) return;
   if (s->chunking) { reply(s, 503, SMTP_ESC_BAD_COMMAND, "DATA after BDAT"); return; }
   if (*arg) { reply(s, 501, SMTP_ESC_BAD_PARAM, "DATA takes no argument"); return; }
-  /* the 354 goes out first: the client sends while queue-writer starts
-   * (one that cannot start costs the client the message, then a 451) */
+  /* the 354 goes out first: the client sends while queue-writer starts,
+   * when it was not started after the first recipient (one that cannot
+   * start costs the client the message, then a 451) */
   reply(s, 354, 0, "go ahead; end with <CRLF>.<CRLF>");
   flush(s);
   open_queue(s, 0);

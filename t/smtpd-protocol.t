@@ -179,4 +179,36 @@ out=$( (sleep 0.3; printf "$HELLO$(txn a@example.org test@localhost)Subject: ear
 like "$(cat "$T/first" 2>/dev/null)" '^Received: from ' "the first line the writer reads is the Received line"
 like "$(cat "$T/rest")" 'X-Seen: first line before the end' "while the client was still sending"
 like "$out" '250 2.0.0 ok' "and the message was accepted"
+
+# queue-writer starts after the first recipient, while the client thinks
+# about its next command; it touches the queue only when the message
+# comes, and a transaction that ends without one stops it
+printf '#!/bin/sh\necho $$ > "%s"\nexec cat > "%s"\n' "$T/qqpid" "$T/qqmsg" > "$T/qqstart"
+chmod 755 "$T/qqstart"
+rm -f "$T/qqpid"
+out=$( (sleep 0.3; printf "$HELLO$(txn a@example.org test@localhost | sed 's/DATA.*//')"
+        for i in $(seq 100); do [ -s "$T/qqpid" ] && break; sleep 0.05; done
+        [ -s "$T/qqpid" ] && echo started > "$T/before"
+        printf 'DATA\r\nSubject: pre\r\n\r\nbody\r\n.\r\nQUIT\r\n') |
+  TCPREMOTEIP=127.0.0.1 QMAILQUEUE="$T/qqstart" "$BIN/smtpd" 2>/dev/null)
+is "$(cat "$T/before" 2>/dev/null)" started "the writer was running before the client sent DATA"
+like "$out" '250 2.0.0 ok' "the message accepted through it"
+like "$(cat "$T/qqmsg")" 'Subject: pre' "and handed to it whole"
+# a recipient, then RSET: the writer is stopped; the next transaction
+# gets a writer of its own; QUIT after a recipient stops that one too
+printf '#!/bin/sh\necho $$ >> "%s"\nexec "%s"\n' "$T/qqpids" "$BIN/queue-writer" > "$T/qqwrap"
+chmod 755 "$T/qqwrap"
+mess_clear
+rm -f "$INST"/queue/tmp/* "$T/qqpids"
+writers() { for i in $(seq 100); do [ "$(cat "$T/qqpids" 2>/dev/null | wc -l)" -ge "$1" ] && return; sleep 0.05; done; }
+out=$( (sleep 0.3; printf "$HELLO$(txn a@example.org test@localhost | sed 's/DATA.*//')"; writers 1
+        printf "RSET\r\n$(txn b@example.org test@localhost)Subject: second\r\n\r\nbody\r\n.\r\n"
+        printf "$(txn c@example.org test@localhost | sed 's/DATA.*//')"; writers 3; printf 'QUIT\r\n') |
+  TCPREMOTEIP=127.0.0.1 QMAILQUEUE="$T/qqwrap" "$BIN/smtpd" 2>/dev/null)
+like "$out" '250 2.0.0 ok' "after RSET the next transaction is queued"
+is "$(wc -l < "$T/qqpids")" 3 "a writer for each of the three transactions"
+ok "none left running" wait_for 5 sh -c "! kill -0 $(tr '\n' ' ' < "$T/qqpids") 2>/dev/null"
+is "$(mess_count)" 1 "one message queued"
+like "$(env_all)" '^Fb@example.org' "the second transaction's"
+is "$(ls "$INST/queue/tmp" | wc -l)" 0 "and nothing left in queue/tmp"
 done_testing
