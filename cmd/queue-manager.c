@@ -101,6 +101,7 @@ struct msg {
   time_t birth, next;
   struct str env;                /* the envelope's bytes */
   int attr;                      /* it is mess/ID's attribute, no .env yet */
+  int held;                      /* its envelope went to hold/ while deliveries ran */
   struct rcpt *r;
   size_t nr;
   struct str fails;              /* permanent failures: rcpt NUL reason NUL */
@@ -628,6 +629,11 @@ static void msg_unlink(struct qm *q, struct msg *m)
   char p[64];
   path_of(p, sizeof p, "bounce", m->id, "");
   if (unlink(p) < 0 && errno != ENOENT) log_warn(q, "unable to remove ", p, 1);
+  if (m->held) {                 /* held while its last deliveries ran: done all the same */
+    path_of(p, sizeof p, "hold", m->id, ".env");
+    if (unlink(p) == 0) { if (fsync_dir("hold") < 0) log_warn(q, "unable to sync ", "hold", 1); }
+    else if (errno != ENOENT) log_warn(q, "unable to remove ", p, 1);
+  }
   if (!m->attr) {                /* the envelope file first: then ID is no message */
     path_of(p, sizeof p, "mess", m->id, ".env");
     recycle(q, p, (off_t)m->env.len);
@@ -1237,7 +1243,7 @@ static int msg_held(struct qm *q, struct msg *m)
   }
   path_of(p, sizeof p, "mess", m->id, ".env");       /* queue-admin wrote it out */
   if (access(p, F_OK) == 0 || errno != ENOENT) return 0;
-  if (m->running) { ready_drop(q, m, LOCAL); ready_drop(q, m, REMOTE); }
+  if (m->running) { m->held = 1; ready_drop(q, m, LOCAL); ready_drop(q, m, REMOTE); }
   else msg_forget(q, m);
   return 1;
 }

@@ -314,7 +314,7 @@ int main(int argc, char **argv)
   static struct envsink e;
   struct job j;
   struct stat st;
-  char envname[64];
+  char envname[64], heldname[64];
   int mfd, mreused;             /* mreused: the file came from free/ */
   int envfile;                  /* the envelope has a file of its own */
 
@@ -356,6 +356,11 @@ int main(int argc, char **argv)
   /* an envelope file would be read before the attribute: one left by an
    * old message whose inode this is (a crash can leave one) must go */
   if (!envfile && unlink(envname) < 0 && errno != ENOENT) { j.mess[0] = 0; fail(QQ_MESS); }
+  /* so must a held envelope of an old message whose inode this is: it
+   * would be released onto this message */
+  snprintf(heldname, sizeof heldname, "hold/%lu.env", j.id);
+  if (unlink(heldname) == 0) { if (fsync_dir("hold") < 0) fail(QQ_MESS); }
+  else if (errno != ENOENT) fail(QQ_MESS);
   if (rename(j.tmp, j.mess) < 0) { j.mess[0] = 0; fail(QQ_MESS); }
   j.tmp[0] = 0;
   if (envfile && rename(j.env, envname) < 0) fail(QQ_MESS);

@@ -84,4 +84,16 @@ ok "the envelope is back in mess/ with its recipient done" grep -q 'Dz@far.test'
 ok "the failure is recorded in bounce/" grep -q 'administrator' "$Q/bounce/$z"
 qm_start
 ok "queue-manager sends that bounce" wait_for 15 log_has "bounce msg $z"
+
+# held while its last delivery runs: when that delivery ends the message
+# is done, and its held envelope goes with it (else a release would put it
+# on the next message that gets the recycled file, and so the inode number)
+printf '|sleep 1.5\n./Maildir/\n' > "$INST/mail/test/.qmail-slow"
+chmod 644 "$INST/mail/test/.qmail-slow"
+s=$(queue a@example.org test-slow@localhost slowheld)
+ok "a slow delivery starts" wait_for 10 log_has "starting delivery [0-9]+: msg $s "
+out=$(queue-admin hold "$s"); is "$out" "held #$s" "held while it runs"
+ok "the delivery ends the message" wait_for 10 log_has "end msg $s\$"
+ok "its held envelope is gone with it" wait_for 5 test ! -e "$Q/hold/$s.env"
+out=$(queue-admin release "$s" 2>&1); unlike "$out" "released #$s" "so there is nothing to release"
 done_testing

@@ -84,6 +84,20 @@ id=$(ls "$Q/mess" | grep -v env)
 ok "in a new file, not the hidden one" test "$id" != "$hid"
 is "$(cat "$Q/free/.910")" "hidden old" "the hidden file untouched"
 rm -f "$Q/free/.910"
+# a held envelope left by an old message whose inode a new one gets (after
+# a crash, say) is removed before the new message is queued: a release
+# would otherwise send the new message to the old recipients
+rm -f "$Q"/mess/* "$Q"/free/*
+mkdir -p "$Q/hold"
+printf 'old\n' > "$Q/free/915"
+ino=$(stat -c %i "$Q/free/915")
+printf 'Fold@x\0Tvictim@x\0\0' > "$Q/hold/$ino.env"
+printf 'Subject: reuse\n\nnew\n' | qw a@b test@localhost
+is "$?" 0 "queued into a file whose inode has a held envelope"
+ok "the new message got that inode" test -f "$Q/mess/$ino"
+ok "the stale held envelope is gone" test ! -e "$Q/hold/$ino.env"
+is "$(q_env "$Q" "$ino" | od -An -c | tr -d ' \n')" 'Fa@b\0Ttest@localhost\0\0' "the new envelope is the message's"
+rm -f "$Q"/mess/*
 if xattr_ok "$Q"; then
 # a recycled message file carries its old attribute: a long envelope
 # (its own file) takes it off; a short one replaces it; and an envelope
