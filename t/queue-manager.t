@@ -182,10 +182,17 @@ like "$(cat "$LOG")" "msg [0-9]+ to local test-verpa@localhost" "log shows the r
 qm_stop
 rm -f "$INST"/queue/free/* "$INST"/queue/free/.[!.]*
 printf 'spare\n' > "$INST/queue/free/.777.1"
-strace -e trace=openat,open,fsync,rename,renameat2 -o "$T/qm.trace" "$BIN/queue-manager" >>"$LOG" 2>&1 &
+# the order of its system calls is seen with strace, where tracing works
+tracer=()
+strace -o /dev/null true 2>/dev/null && tracer=(strace -e trace=openat,open,fsync,rename,renameat2 -o "$T/qm.trace")
+"${tracer[@]}" "$BIN/queue-manager" >>"$LOG" 2>&1 &
 SPID=$!; kill_on_exit $SPID
-wait_for 5 pgrep -P $SPID >/dev/null
-QM_PID=$(pgrep -P $SPID); kill_on_exit $QM_PID
+if [ ${#tracer[@]} -gt 0 ]; then
+  wait_for 5 pgrep -P $SPID >/dev/null
+  QM_PID=$(pgrep -P $SPID); kill_on_exit $QM_PID
+else
+  QM_PID=$SPID
+fi
 ok "a hidden file left behind is offered at the start" wait_for 5 test -f "$INST/queue/free/777.1"
 ok "under its plain name only" test ! -e "$INST/queue/free/.777.1"
 n0=$(md_count "$MD")
@@ -194,6 +201,7 @@ ok "delivered" wait_for 10 md_has "$MD" $((n0 + 1))
 ok "its file is offered within a few seconds" wait_for 5 sh -c "ls '$INST/queue/free' | grep -qv '^777\.1\$'"
 qm_stop
 wait $SPID
+if [ ${#tracer[@]} -gt 0 ]; then
 /usr/bin/python3 - "$T/qm.trace" >"$T/order" <<'PY'
 import re, sys
 lines = open(sys.argv[1]).read().splitlines()
@@ -216,7 +224,10 @@ print("shown", shown, "unsynced", len(bad), "hidden", len(hidden))
 PY
 like "$(cat "$T/order")" "^shown [2-9]" "files were hidden, then shown"
 like "$(cat "$T/order")" "unsynced 0 hidden [1-9]" "each shown only after an fsync of mess/ that followed its hiding"
-grep -q 'openat(AT_FDCWD, "mess".*' "$T/qm.trace" && grep -B3 'free/.777.1", .*"free/777.1"' "$T/qm.trace" | grep -q 'fsync' 
+grep -q 'openat(AT_FDCWD, "mess".*' "$T/qm.trace" && grep -B3 'free/.777.1", .*"free/777.1"' "$T/qm.trace" | grep -q 'fsync'
 ok "the leftover too only after an fsync of mess/" test $? = 0
+else
+  for c in "hidden, then shown" "shown after an fsync of mess/" "the leftover after an fsync"; do skip "$c: strace cannot trace here"; done
+fi
 
 done_testing
