@@ -631,8 +631,7 @@ static void msg_unlink(struct qm *q, struct msg *m)
   if (unlink(p) < 0 && errno != ENOENT) log_warn(q, "unable to remove ", p, 1);
   if (m->held) {                 /* held while its last deliveries ran: done all the same */
     path_of(p, sizeof p, "hold", m->id, ".env");
-    if (unlink(p) == 0) { if (fsync_dir("hold") < 0) log_warn(q, "unable to sync ", "hold", 1); }
-    else if (errno != ENOENT) log_warn(q, "unable to remove ", p, 1);
+    if (unlink_synced(p) < 0) log_warn(q, "unable to remove ", p, 1);
   }
   if (!m->attr) {                /* the envelope file first: then ID is no message */
     path_of(p, sizeof p, "mess", m->id, ".env");

@@ -345,8 +345,7 @@ int main(int argc, char **argv)
   envfile = e.fd >= 0;
   if (envfile) {
     /* a recycled message file may still carry an old envelope */
-    if (mreused && fremovexattr(mfd, QENV_ATTR) < 0 &&
-        errno != ENODATA && errno != ENOTSUP && errno != EOPNOTSUPP) fail(QQ_WRITE);
+    if (mreused && fremovexattr(mfd, QENV_ATTR) < 0 && !qenv_no_attr(errno)) fail(QQ_WRITE);
     cut(e.fd, e.reused);
   } else j.env[0] = 0;
 
@@ -359,8 +358,7 @@ int main(int argc, char **argv)
   /* so must a held envelope of an old message whose inode this is: it
    * would be released onto this message */
   snprintf(heldname, sizeof heldname, "hold/%lu.env", j.id);
-  if (unlink(heldname) == 0) { if (fsync_dir("hold") < 0) fail(QQ_MESS); }
-  else if (errno != ENOENT) fail(QQ_MESS);
+  if (unlink_synced(heldname) < 0) fail(QQ_MESS);
   if (rename(j.tmp, j.mess) < 0) { j.mess[0] = 0; fail(QQ_MESS); }
   j.tmp[0] = 0;
   if (envfile && rename(j.env, envname) < 0) fail(QQ_MESS);

@@ -35,6 +35,12 @@ int fsync_parent(const char *path)
   return r;
 }
 
+int unlink_synced(const char *path)
+{
+  if (unlink(path) < 0) return errno == ENOENT ? 0 : -1;
+  return fsync_parent(path);
+}
+
 int file_read(const char *path, struct str *out, size_t max)
 {
   char b[4096];

@@ -6,6 +6,9 @@
 
 int fsync_dir(const char *dir);              /* open the directory, fsync it */
 int fsync_parent(const char *path);          /* fsync the directory of path */
+/* remove path if it is there, and then fsync its directory: 0 (also when
+ * it was not there), or -1 with errno set */
+int unlink_synced(const char *path);
 /* read a whole file (at most max bytes; EFBIG past it): 1 read, 0 missing, -1 error */
 int file_read(const char *path, struct str *out, size_t max);
 /* write path atomically: path.tmp, fsync, rename, fsync dir; mode as given */

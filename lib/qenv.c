@@ -10,15 +10,14 @@
 #include "fsx.h"
 #include "qenv.h"
 
-/* errors that mean "no attribute here", not trouble */
-static int no_attr(int e)
+int qenv_no_attr(int e)
 {
   return e == ENODATA || e == ENOTSUP || e == EOPNOTSUPP;
 }
 
 static int attr_done(ssize_t n, char *space, struct str *out)
 {
-  if (n < 0) return no_attr(errno) ? 0 : -1;
+  if (n < 0) return qenv_no_attr(errno) ? 0 : -1;
   out->len = 0;
   if (str_catb(out, space, (size_t)n) < 0) return -1;
   return 1;
@@ -39,7 +38,7 @@ int qenv_attr_read_path(const char *path, struct str *out)
 int qenv_attr_exists(const char *path)
 {
   if (getxattr(path, QENV_ATTR, 0, 0) >= 0) return 1;
-  return no_attr(errno) ? 0 : -1;
+  return qenv_no_attr(errno) ? 0 : -1;
 }
 
 int qenv_attr_only(unsigned long id)
@@ -90,7 +89,7 @@ int qenv_to_file(unsigned long id, const char *env, size_t len)
   /* the file rules from now on; the attribute goes, durably, so that no
    * crash can bring back the envelope without its done marks */
   if ((fd = open(mess, O_RDONLY | O_CLOEXEC)) < 0) return errno == ENOENT ? 0 : -1;
-  if (fremovexattr(fd, QENV_ATTR) < 0 && !no_attr(errno)) goto fail_open;
+  if (fremovexattr(fd, QENV_ATTR) < 0 && !qenv_no_attr(errno)) goto fail_open;
   if (fsync(fd) < 0) goto fail_open;
   close(fd);
   return 0;

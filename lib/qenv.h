@@ -16,6 +16,9 @@
 #define QENV_ATTR     "user.quail.env"
 #define QENV_ATTR_MAX 2048
 
+/* is errno e "no attribute here" (none, or no attributes on this file
+ * system) rather than trouble */
+int qenv_no_attr(int e);
 /* the attribute of the open message file fd into out (replacing its
  * contents): 1 read, 0 the file has none (or no attributes at all), -1
  * error with errno set */
