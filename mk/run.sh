@@ -10,6 +10,34 @@ home=${RUN_DIR:-$src/var}
 if [ ! -d "$home" ]; then
   SMTP_PORT=$smtp POP3_PORT=$pop3 bin/mkinstance "$home" localhost || exit 111
 fi
+# log lines already there from an earlier run, per service
+seen() { { wc -l < "$home/log/$1/current"; } 2>/dev/null || echo 0; }
+smtpd0=$(seen smtpd) pop3d0=$(seen pop3d)
+# A background job of a non-interactive shell ignores SIGINT, and -P puts
+# each runsv in a group of its own: Ctrl-C reaches only us, and we stop
+# everything cleanly through runsvdir.
+runsvdir -P "$home/service" 'log: ...........................................................' &
+pid=$!
+stop() {
+  echo "stopping quail..."
+  kill -HUP $pid 2>/dev/null     # runsvdir: TERM every runsv, which stops its service
+  wait $pid 2>/dev/null
+  sleep 1
+  exit 0
+}
+trap stop INT TERM
+# the banner once the listeners are up (tcpserver logs "status: 0/" as
+# it starts to listen), so that what it says to try works at once; 10 s
+# at most
+for svc in smtpd pop3d; do
+  [ -d "$home/service/$svc" ] || continue
+  eval skip=\$${svc}0
+  n=0
+  while [ $n -lt 100 ] &&
+        ! tail -n +$((skip + 1)) "$home/log/$svc/current" 2>/dev/null | grep -q 'status: 0/'; do
+    sleep 0.1; n=$((n + 1))
+  done
+done
 services=$(ls "$home/service")
 cat <<EOM
 
@@ -36,17 +64,4 @@ Read it over POP3 on 127.0.0.1:$pop3:
 EOM
 fi
 echo
-# A background job of a non-interactive shell ignores SIGINT, and -P puts
-# each runsv in a group of its own: Ctrl-C reaches only us, and we stop
-# everything cleanly through runsvdir.
-runsvdir -P "$home/service" 'log: ...........................................................' &
-pid=$!
-stop() {
-  echo "stopping quail..."
-  kill -HUP $pid 2>/dev/null     # runsvdir: TERM every runsv, which stops its service
-  wait $pid 2>/dev/null
-  sleep 1
-  exit 0
-}
-trap stop INT TERM
 wait $pid

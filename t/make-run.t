@@ -22,7 +22,8 @@ like "$(cat "$T/out")" "swaks --server 127.0.0.1:$smtp" "prints how to send over
 export QUAIL_HOME=$RUN_DIR
 MD=$RUN_DIR/mail/test/Maildir
 up() { $PY -c "import socket,sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 1)" "$1"; }
-ok "smtpd listens on the chosen port" wait_for 10 up "$smtp"
+ok "smtpd listens on the chosen port as soon as it says it runs" up "$smtp"
+ok "and pop3d" up "$pop3"
 printf 'Subject: by sendmail\n\nx\n' | "$BIN/sendmail" test@localhost
 is "$?" 0 "sendmail accepts"
 swaks --server "127.0.0.1:$smtp" --to test@localhost --from a@example.org --h-Subject 'by smtp' >/dev/null 2>&1
@@ -35,4 +36,21 @@ mine() { ps -eo args | grep -F "$RUN_DIR" | grep -v grep; }
 kill -INT -- "-$(cat "$T/out.pgid")"
 ok "Ctrl-C stops every service" wait_for 15 eval '! mine'
 like "$(cat "$T/out")" "stopping quail" "says it stops"
+# started again on the same instance: its old logs say the listeners are
+# up, but the banner still waits for the new ones
+wait
+$PY - "$SRC" "$smtp" "$pop3" "$T/out2" <<'PY' &
+import signal, subprocess, sys
+src, smtp, pop3, out = sys.argv[1:]
+p = subprocess.Popen(["sh", "mk/run.sh", src, smtp, pop3], cwd=src, stdout=open(out, "w"),
+                     stderr=subprocess.STDOUT, start_new_session=True,
+                     preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+open(out + ".pgid", "w").write(str(p.pid))
+p.wait()
+PY
+kill_on_exit $!
+ok "started again" wait_for 20 grep -q "quail is running" "$T/out2"
+ok "smtpd listens again as soon as it says it runs" up "$smtp"
+kill -INT -- "-$(cat "$T/out2.pgid")"
+ok "and stops again" wait_for 15 eval '! mine'
 done_testing
