@@ -143,6 +143,7 @@ struct qm {
   struct heap sched;
   struct msg *rhead[NCHAN], *rtail[NCHAN];
   struct job jobs[NCHAN][CONC_MAX];
+  unsigned long top[NCHAN];      /* slots at and above top[chan] are free */
   int active[NCHAN];
   unsigned long dnum;
   int trigger;                   /* FIFO, read end */
@@ -771,7 +772,10 @@ static struct job *job_slot(struct qm *q, enum chan c)
 {
   unsigned long i;
   for (i = 0; i < q->c.conc[c]; i++)
-    if (!q->jobs[c][i].pid) return &q->jobs[c][i];
+    if (!q->jobs[c][i].pid) {
+      if (i >= q->top[c]) q->top[c] = i + 1;
+      return &q->jobs[c][i];
+    }
   return 0;
 }
 
@@ -1175,6 +1179,7 @@ static void job_done(struct qm *q, struct job *j)
   if (j->chan == LOCAL) results_local(q, j);
   else results_remote(q, j);
   j->pid = 0;
+  while (q->top[j->chan] && !q->jobs[j->chan][q->top[j->chan] - 1].pid) q->top[j->chan]--;
   q->active[j->chan]--;
   m->running--;
   log_status(q);
@@ -1302,7 +1307,7 @@ static void reap(struct qm *q)
     pid_t pid = waitpid(-1, &st, WNOHANG);
     if (pid <= 0) return;
     for (c = 0; c < NCHAN; c++)
-      for (i = 0; i < CONC_MAX; i++)
+      for (i = 0; i < q->top[c]; i++)
         if (q->jobs[c][i].pid == pid) { q->jobs[c][i].status = st; q->jobs[c][i].reaped = 1; }
   }
 }
@@ -1466,7 +1471,7 @@ static void loop(struct qm *q)
     pf[n].fd = sigpipe_fd[0]; pf[n].events = POLLIN; pj[n++] = 0;
     pf[n].fd = q->trigger; pf[n].events = POLLIN; pj[n++] = 0;
     for (c = 0; c < NCHAN; c++)
-      for (k = 0; k < CONC_MAX; k++)
+      for (k = 0; k < q->top[c]; k++)
         if (q->jobs[c][k].pid && q->jobs[c][k].fd >= 0) {
           pf[n].fd = q->jobs[c][k].fd; pf[n].events = POLLIN; pj[n++] = &q->jobs[c][k];
         }
@@ -1477,7 +1482,7 @@ static void loop(struct qm *q)
     for (i = 2; r > 0 && i < n; i++) if (pf[i].revents) job_read(q, pj[i]);
     reap(q);
     for (c = 0; c < NCHAN; c++)
-      for (k = 0; k < CONC_MAX; k++) {
+      for (k = 0; k < q->top[c]; k++) {
         struct job *j = &q->jobs[c][k];
         if (j->pid && j->reaped && j->fd < 0) job_done(q, j);
       }
