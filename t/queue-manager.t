@@ -112,16 +112,32 @@ kill -HUP "$QM_PID"
 
 # concurrencylocal bounds parallel deliveries
 rereads() { [ "$(grep -c 'control files reread' "$LOG")" -ge "$1" ]; }
-r=$(grep -c 'control files reread' "$LOG")
-echo 2 > "$INST/control/concurrencylocal"
-kill -HUP "$QM_PID"
-wait_for 5 rereads $((r + 1))
+conc_local() { # N: control/concurrencylocal, reread by a HUP
+  local r; r=$(grep -c 'control files reread' "$LOG")
+  echo "$1" > "$INST/control/concurrencylocal"
+  kill -HUP "$QM_PID"
+  wait_for 5 rereads $((r + 1))
+}
+conc_local 2
 printf '|sleep 0.3\n./Maildir/\n' > "$H/.qmail-slow"
 n=$(md_count "$MD")
 for i in 1 2 3 4 5 6; do msg "slow $i" | qw a@b test-slow@localhost; done
 ok "six slow deliveries done" wait_for 20 md_has "$MD" $((n + 6))
 like "$(cat "$LOG")" "status: local 2/2" "ran two at once"
 unlike "$(cat "$LOG")" "status: local [3-9]/2" "never more than two"
+
+# a long delivery keeps its slot while later ones start and end in the
+# slots above it: its end is still seen, and every message leaves the queue
+conc_local 3
+printf '|sleep 1.5\n./Maildir/\n' > "$H/.qmail-lng"
+n=$(md_count "$MD")
+msg lng | qw a@b test-lng@localhost
+wait_for 5 grep -q "to local test-lng@localhost" "$LOG"
+for i in 1 2 3 4; do msg "short $i" | qw a@b test-slow@localhost; done
+ok "long and short deliveries done" wait_for 20 md_has "$MD" $((n + 5))
+mess_empty() { [ -z "$(ls "$INST/queue/mess")" ]; }
+ok "every message finished, the long one too" wait_for 10 mess_empty
+like "$(cat "$LOG")" "status: local 3/3" "ran three at once"
 
 # TERM waits for a running delivery
 printf '|sleep 1.5\n./Maildir/\n' > "$H/.qmail-longer"
