@@ -5,9 +5,11 @@
 command -v runsvdir >/dev/null || skip_all "runit is not installed"
 smtp=$(free_port) pop3=$(free_port)
 export RUN_DIR=$T/var QMTP_PORT=$(free_port) QMQP_PORT=$(free_port)
-# like a terminal: SIGINT at its default, in a process group of its own
-$PY - "$SRC" "$smtp" "$pop3" "$T/out" <<'PY' &
-import os, signal, subprocess, sys, time
+# start_run OUT: mk/run.sh as from a terminal (SIGINT at its default, in a
+# process group of its own, written to OUT.pgid), its output in OUT
+start_run() {
+  $PY - "$SRC" "$smtp" "$pop3" "$1" <<'PY' &
+import signal, subprocess, sys
 src, smtp, pop3, out = sys.argv[1:]
 p = subprocess.Popen(["sh", "mk/run.sh", src, smtp, pop3], cwd=src, stdout=open(out, "w"),
                      stderr=subprocess.STDOUT, start_new_session=True,
@@ -15,7 +17,9 @@ p = subprocess.Popen(["sh", "mk/run.sh", src, smtp, pop3], cwd=src, stdout=open(
 open(out + ".pgid", "w").write(str(p.pid))
 p.wait()
 PY
-kill_on_exit $!
+  kill_on_exit $!
+}
+start_run "$T/out"
 ok "instance made and services started" wait_for 20 grep -q "quail is running" "$T/out"
 like "$(cat "$T/out")" "bin/sendmail test@localhost" "prints how to send"
 like "$(cat "$T/out")" "swaks --server 127.0.0.1:$smtp" "prints how to send over SMTP"
@@ -39,16 +43,7 @@ like "$(cat "$T/out")" "stopping quail" "says it stops"
 # started again on the same instance: its old logs say the listeners are
 # up, but the banner still waits for the new ones
 wait
-$PY - "$SRC" "$smtp" "$pop3" "$T/out2" <<'PY' &
-import signal, subprocess, sys
-src, smtp, pop3, out = sys.argv[1:]
-p = subprocess.Popen(["sh", "mk/run.sh", src, smtp, pop3], cwd=src, stdout=open(out, "w"),
-                     stderr=subprocess.STDOUT, start_new_session=True,
-                     preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-open(out + ".pgid", "w").write(str(p.pid))
-p.wait()
-PY
-kill_on_exit $!
+start_run "$T/out2"
 ok "started again" wait_for 20 grep -q "quail is running" "$T/out2"
 ok "smtpd listens again as soon as it says it runs" up "$smtp"
 kill -INT -- "-$(cat "$T/out2.pgid")"
