@@ -8,6 +8,13 @@
 # the message's 250, QUIT, and the whole. With QUAIL_B=DIR it compares two
 # quail builds instead (DIR/bin beside this checkout's bin), which is how
 # changes of tens of microseconds were told apart (README.md).
+# With LISTENER=1 it measures what tcpserver's fork per connection costs:
+# quail under tcpserver, under bench/listener.c with fork (the same work
+# per connection as tcpserver, built the same way) and under
+# bench/listener.c with vfork, compared two at a time: tcpserver against
+# listener -f (the stand-in does what tcpserver does), listener -f
+# against listener (the fork), then Postfix against each of listener and
+# tcpserver when Postfix is set up.
 set -eu -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
@@ -19,21 +26,43 @@ out=$(mktemp -d "${TMPDIR:-/tmp}/quail-phases.XXXXXX")
 pids=
 trap 'kill $pids 2>/dev/null; [ -n "${pf:-}" ] && "$anchor" stop >/dev/null 2>&1; rm -rf "$out"' EXIT
 cc -O2 -o "$out/phases" "$here/phases.c" || die "unable to build bench/phases.c"
-start() { # BIN PORT NAME: an instance of quail with programs from BIN
-  local inst=$out/$3
-  SMTP_PORT=$2 "$1/mkinstance" "$inst" quail.test >/dev/null
+start() { # BIN PORT NAME [LISTENER...]: an instance of quail with programs
+  # from BIN, under LISTENER (tcpserver -R -H -c 100 -b 100 when not given)
+  local bin=$1 port=$2 inst=$out/$3
+  shift 3
+  [ $# -gt 0 ] || set -- tcpserver -R -H -c 100 -b 100
+  SMTP_PORT=$port "$bin/mkinstance" "$inst" quail.test >/dev/null
   printf '127.:allow,RELAYCLIENT=""\n' | tcprules "$inst/control/tcp.bench.cdb" "$inst/control/tcp.bench.tmp"
-  QUAIL_HOME=$inst "$1/queue-manager" > "$inst/qm.log" 2>&1 & pids="$pids $!"
-  QUAIL_HOME=$inst tcpserver -R -H -l quail.test -x "$inst/control/tcp.bench.cdb" -c 100 -b 100 \
-    127.0.0.1 "$2" "$1/smtpd" 2>/dev/null & pids="$pids $!"
+  QUAIL_HOME=$inst "$bin/queue-manager" > "$inst/qm.log" 2>&1 & pids="$pids $!"
+  QUAIL_HOME=$inst "$@" -l quail.test -x "$inst/control/tcp.bench.cdb" \
+    127.0.0.1 "$port" "$bin/smtpd" 2>/dev/null & pids="$pids $!"
 }
+postfix() { # start the anchor's Postfix, or say why not
+  [ -x "$anchor" ] && [ -d /home/bench/Maildir ] || { echo "Postfix is not set up ($anchor setup)" >&2; return 1; }
+  "$anchor" start >/dev/null 2>&1; pf=1; sleep 2
+}
+name() { sed "s/^port 2528/quail  /; s/^port 2529/quail-b/; s/^port 2526/postfix/;
+  s/^port 2532/tcpserver  /; s/^port 2533/listener -f/; s/^port 2534/listener   /"; }
+if [ -n "${LISTENER:-}" ]; then
+  cc -O2 -o "$out/listener" "$here/listener.c" -lcdb || die "unable to build bench/listener.c"
+  start "$src/bin" 2532 tcpserver
+  start "$src/bin" 2533 fork "$out/listener" -f
+  start "$src/bin" 2534 vfork "$out/listener"
+  sleep 0.5
+  "$out/phases" 2532 2533 "$count" test@quail.test | name
+  "$out/phases" 2533 2534 "$count" test@quail.test | name
+  if postfix; then
+    "$out/phases" 2526 2534 "$count" bench@quail.test test@quail.test | name
+    "$out/phases" 2526 2532 "$count" bench@quail.test test@quail.test | name
+  fi
+  exit 0
+fi
 start "$src/bin" 2528 a
 if [ -n "${QUAIL_B:-}" ]; then
   start "$QUAIL_B/bin" 2529 b
   sleep 0.5
-  "$out/phases" 2528 2529 "$count" test@quail.test | sed "s/^port 2528/quail  /; s/^port 2529/quail-b/"
+  "$out/phases" 2528 2529 "$count" test@quail.test | name
 else
-  [ -x "$anchor" ] && [ -d /home/bench/Maildir ] || die "Postfix is not set up ($anchor setup)"
-  "$anchor" start >/dev/null 2>&1; pf=1; sleep 2
-  "$out/phases" 2528 2526 "$count" test@quail.test bench@quail.test | sed "s/^port 2528/quail  /; s/^port 2526/postfix/"
+  postfix || exit 111
+  "$out/phases" 2528 2526 "$count" test@quail.test bench@quail.test | name
 fi

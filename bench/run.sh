@@ -18,6 +18,8 @@
 # (/tmp) pays for that suite's files, and each run for the Maildir files the
 # run before deleted; the figures in README.md were taken with
 # TMPDIR=/var/tmp/qbench and COOLDOWN=65 (as ../shared/bench/compare.sh).
+# LISTENER=1 puts smtpd under bench/listener.c (a vfork per connection)
+# instead of tcpserver: what tcpserver's fork costs at each concurrency.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
@@ -35,11 +37,18 @@ inst=$out/quail
 SMTP_PORT=$port "$src/bin/mkinstance" "$inst" quail.test >/dev/null
 export QUAIL_HOME=$inst
 QMD=$inst/mail/test/Maildir
+if [ -n "${LISTENER:-}" ]; then
+  cc -O2 -o "$out/listener" "$here/listener.c" -lcdb || die "unable to build bench/listener.c"
+fi
 quail_start() {
   "$src/bin/queue-manager" > "$inst/qm.log" 2>&1 & qm=$!
   # as run/smtpd does: RELAYCLIENT from a tcprules cdb, no extra exec per connection
   printf '127.:allow,RELAYCLIENT=""\n' | tcprules "$inst/control/tcp.bench.cdb" "$inst/control/tcp.bench.tmp"
-  tcpserver -R -H -l quail.test -x "$inst/control/tcp.bench.cdb" -c 100 -b 100 127.0.0.1 "$port" "$src/bin/smtpd" 2>/dev/null & tcp=$!
+  if [ -n "${LISTENER:-}" ]; then
+    "$out/listener" -l quail.test -x "$inst/control/tcp.bench.cdb" 127.0.0.1 "$port" "$src/bin/smtpd" 2>/dev/null & tcp=$!
+  else
+    tcpserver -R -H -l quail.test -x "$inst/control/tcp.bench.cdb" -c 100 -b 100 127.0.0.1 "$port" "$src/bin/smtpd" 2>/dev/null & tcp=$!
+  fi
   sleep 0.5
 }
 quail_stop() { kill "$tcp" "$qm"; wait "$tcp" "$qm" 2>/dev/null || true; }
