@@ -39,12 +39,13 @@ ok "m4 (other prefix) left alone" test -e "$HOLD/new/m4"
 like "$(cat "$T/err")" 'm4: skipped: no Return-Path and Delivered-To lines with the prefix' "and said so"
 like "$(cat "$T/err")" 'm1: delivered: 250 ok message 1' "one line per message"
 
-# temporary refusals stay; "-" talks over fds 0 and 1 (here under tcpclient)
+# temporary refusals stay; "-" talks over fds 0 and 1 (here under tcpclient,
+# which asks no name server with -R -H -l 0)
 rm -f "$HOLD/new/m4"
 peer_stop p
 peer_start q 127.0.0.1 "$PORT" rcpt=450
 held m6 a@quail.test alias-dial-badx@dial.test
-tcpclient 127.0.0.1 "$PORT" sh -c 'exec "$0" "$@" <&6 >&7' "$BIN/maildir-smtp" "$HOLD" alias-dial- - 2>"$T/err"
+tcpclient -R -H -l 0 127.0.0.1 "$PORT" sh -c 'exec "$0" "$@" <&6 >&7' "$BIN/maildir-smtp" "$HOLD" alias-dial- - 2>"$T/err"
 is "$?" 111 "under tcpclient: exit 111 for the deferred message"
 like "$(cat "$T/err")" 'm6: deferred: 450 4.2.1 try later' "450: deferred"
 ok "m6 kept" test -e "$HOLD/new/m6"

@@ -1,0 +1,60 @@
+#!/bin/bash
+# The run scripts of smtpd, qmtpd and qmqpd and the name server: an
+# instance (make run, the tests) asks none about its clients (tcpserver
+# -H), an installed system looks each client up (TCPREMOTEHOST). tcpserver
+# asks the server in DNSCACHEIP (else /etc/resolv.conf's): here a recorder
+# on 127.53.0.1:53 that answers NXDOMAIN and writes down each question.
+. "$(dirname "$0")/lib.sh"
+[ "$(id -u)" = 0 ] || skip_all "binds port 53: root only"
+export SMTP_PORT=$(free_port) QMTP_PORT=$(free_port) QMQP_PORT=$(free_port)
+inst_new
+NS=127.53.0.1
+
+$PY - "$NS" "$T/questions" <<'EOF' 2>"$T/ns.err" &
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 53))
+open(sys.argv[2], 'w').close()
+while True:
+    q, peer = s.recvfrom(512)
+    if len(q) < 12: continue
+    i, name = 12, []
+    while i < len(q) and q[i]:
+        name.append(q[i + 1:i + 1 + q[i]].decode(errors='replace')); i += 1 + q[i]
+    with open(sys.argv[2], 'a') as f: f.write('.'.join(name) + '\n')
+    # the question back, QR and RA set, RCODE 3 (NXDOMAIN), no answers
+    s.sendto(q[:2] + bytes([0x81 | (q[2] & 0x01), 0x83]) + q[4:6] + b'\0\0\0\0\0\0' + q[12:i + 5], peer)
+EOF
+kill_on_exit $!
+wait_for 5 test -f "$T/questions" || { cat "$T/ns.err"; echo "Bail out! no recorder"; exit 1; }
+
+# run SCRIPT PORT: start a run script, connect once, read what comes, stop
+run() {
+  DNSCACHEIP=$NS sh "$1" > "$T/run.log" 2>&1 &
+  local pid=$!
+  wait_for 10 $PY -c "import socket; socket.create_connection(('127.0.0.1', $2), 1)"
+  $PY -c "
+import socket
+s = socket.create_connection(('127.0.0.1', $2), 5); s.settimeout(3)
+try: print(s.recv(100).decode().strip())
+except socket.timeout: print('(silent)')"
+  kill $pid; wait $pid 2>/dev/null
+}
+
+like "$(run "$INST/service/smtpd/run" "$SMTP_PORT")" '^220 ' "an instance's smtpd answers"
+run "$INST/service/qmtpd/run" "$QMTP_PORT" >/dev/null
+run "$INST/service/qmqpd/run" "$QMQP_PORT" >/dev/null
+is "$(cat "$T/questions")" "" "an instance's smtpd, qmtpd and qmqpd ask the name server nothing"
+
+# the installed systems' way: the same scripts with the instance's -H off
+for s in smtpd qmtpd qmqpd; do
+  sed 's/lookup=-H/lookup=/' "$INST/service/$s/run" > "$T/$s.installed"
+done
+like "$(run "$T/smtpd.installed" "$SMTP_PORT")" '^220 ' "with lookups, smtpd answers (the name server said NXDOMAIN)"
+is "$(sort -u "$T/questions")" "1.0.0.127.in-addr.arpa" "with lookups, the client's name is asked for"
+for s in qmtpd:$QMTP_PORT qmqpd:$QMQP_PORT; do
+  : > "$T/questions"
+  run "$T/${s%:*}.installed" "${s#*:}" >/dev/null
+  is "$(sort -u "$T/questions")" "1.0.0.127.in-addr.arpa" "with lookups, ${s%:*}'s script asks too"
+done
+done_testing
