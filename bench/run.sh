@@ -37,18 +37,16 @@ inst=$out/quail
 SMTP_PORT=$port "$src/bin/mkinstance" "$inst" quail.test >/dev/null
 export QUAIL_HOME=$inst
 QMD=$inst/mail/test/Maildir
+listener=(tcpserver -R -H -c 100 -b 100)
 if [ -n "${LISTENER:-}" ]; then
   cc -O2 -o "$out/listener" "$here/listener.c" -lcdb || die "unable to build bench/listener.c"
+  listener=("$out/listener")
 fi
 quail_start() {
   "$src/bin/queue-manager" > "$inst/qm.log" 2>&1 & qm=$!
   # as run/smtpd does: RELAYCLIENT from a tcprules cdb, no extra exec per connection
   printf '127.:allow,RELAYCLIENT=""\n' | tcprules "$inst/control/tcp.bench.cdb" "$inst/control/tcp.bench.tmp"
-  if [ -n "${LISTENER:-}" ]; then
-    "$out/listener" -l quail.test -x "$inst/control/tcp.bench.cdb" 127.0.0.1 "$port" "$src/bin/smtpd" 2>/dev/null & tcp=$!
-  else
-    tcpserver -R -H -l quail.test -x "$inst/control/tcp.bench.cdb" -c 100 -b 100 127.0.0.1 "$port" "$src/bin/smtpd" 2>/dev/null & tcp=$!
-  fi
+  "${listener[@]}" -l quail.test -x "$inst/control/tcp.bench.cdb" 127.0.0.1 "$port" "$src/bin/smtpd" 2>/dev/null & tcp=$!
   sleep 0.5
 }
 quail_stop() { kill "$tcp" "$qm"; wait "$tcp" "$qm" 2>/dev/null || true; }
