@@ -1,0 +1,21 @@
+#!/bin/bash
+# make bench: the scripts run by the interpreter make's recipe names
+# (bench/lib.sh is bash), on a workload small enough for the suite: a few
+# messages through sendmail and SMTP (quail alone), and bench/auth.sh.
+. "$(dirname "$0")/lib.sh"
+cd "$SRC" || exit 1
+cmds=$(make -n --no-print-directory bench 2>/dev/null | grep -E '^[a-z]+ bench/[a-z]+\.sh$')
+like "$cmds" 'bench/run\.sh' "make bench runs bench/run.sh"
+like "$cmds" 'bench/auth\.sh' "make bench runs bench/auth.sh"
+run_sh=$(printf '%s\n' "$cmds" | grep 'bench/run\.sh$')
+auth_sh=$(printf '%s\n' "$cmds" | grep 'bench/auth\.sh$')
+
+out=$(TMPDIR=$T POSTFIX=0 RUNS=1 COUNT=3 SMTP_COUNT=3 SESSIONS=1 COOLDOWN=0 $run_sh sendmail smtp 2>&1)
+is "$?" 0 "'$run_sh sendmail smtp' (as make bench runs it) exits 0"
+like "$out" '\| sendmail 3 x 2048 B \| e2e_per_s \| [0-9]+ \|' "the sendmail row has quail's figure"
+like "$out" '\| SMTP 3 x 2048 B, 1 sessions \| accept_per_s \| [0-9]+ \|' "the SMTP row has quail's figure"
+
+out=$(TMPDIR=$T RUNS=1 COUNT=3 SESSIONS=1 COOLDOWN=0 $auth_sh 2>&1)
+is "$?" 0 "'$auth_sh' (as make bench runs it) exits 0"
+like "$out" 'on/off' "and prints its comparison"
+done_testing
