@@ -20,7 +20,7 @@ src=$(cd "$here/.." && pwd)
 . "$here/lib.sh"
 shared=${SHARED_BENCH:-$src/../shared/bench}
 n=${N:-10000} size=${SIZE:-4096} runs=${RUNS:-3} scheme=${SCHEME:-sha512} port=${PORT:-2112}
-out=$(mktemp -d /tmp/quail-pop3-bench.XXXXXX)
+out=$(mktemp -d "${TMPDIR:-/tmp}/quail-pop3-bench.XXXXXX")
 inst=$out/quail
 "$src/bin/mkinstance" "$inst" quail.test >/dev/null
 
