@@ -1,9 +1,11 @@
 #!/bin/bash
 # The run scripts of smtpd, qmtpd and qmqpd and the name server: an
-# instance (make run, the tests) asks none about its clients (tcpserver
-# -H), an installed system looks each client up (TCPREMOTEHOST). tcpserver
-# asks the server in DNSCACHEIP (else /etc/resolv.conf's): here a recorder
-# on 127.53.0.1:53 that answers NXDOMAIN and writes down each question.
+# instance (make run, the tests) asks none about its clients (-H), an
+# installed system looks each client up (TCPREMOTEHOST). quail-tcpserver
+# asks the system resolver: here, in a mount namespace of the test's own,
+# /etc/resolv.conf names a recorder on 127.53.0.1:53 that answers NXDOMAIN
+# and writes down each question, and the client connects from 127.0.0.2,
+# which /etc/hosts does not name.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || skip_all "binds port 53: root only"
 export SMTP_PORT=$(free_port) QMTP_PORT=$(free_port) QMQP_PORT=$(free_port)
@@ -28,33 +30,40 @@ EOF
 kill_on_exit $!
 wait_for 5 test -f "$T/questions" || { cat "$T/ns.err"; echo "Bail out! no recorder"; exit 1; }
 
-# run SCRIPT PORT: start a run script, connect once, read what comes, stop
+echo "nameserver $NS" > "$T/resolv.conf"
+unshare -m sh -c "mount --bind '$T/resolv.conf' /etc/resolv.conf" ||
+  skip_all "no mount namespace for a resolv.conf of the test's own"
+
+# run SCRIPT PORT: start a run script, connect once from 127.0.0.2, read
+# what comes, stop
 run() {
-  DNSCACHEIP=$NS sh "$1" > "$T/run.log" 2>&1 &
+  DNSCACHEIP=$NS unshare -m sh -c "mount --bind '$T/resolv.conf' /etc/resolv.conf && exec sh '$1'" > "$T/run.log" 2>&1 &
   local pid=$!
   wait_for 10 $PY -c "import socket; socket.create_connection(('127.0.0.1', $2), 1)"
+  : > "$T/questions"   # the probe's own connection
   $PY -c "
 import socket
-s = socket.create_connection(('127.0.0.1', $2), 5); s.settimeout(3)
+s = socket.create_connection(('127.0.0.1', $2), 5, ('127.0.0.2', 0)); s.settimeout(3)
 try: print(s.recv(100).decode().strip())
 except socket.timeout: print('(silent)')"
   kill $pid; wait $pid 2>/dev/null
 }
 
 like "$(run "$INST/service/smtpd/run" "$SMTP_PORT")" '^220 ' "an instance's smtpd answers"
-run "$INST/service/qmtpd/run" "$QMTP_PORT" >/dev/null
-run "$INST/service/qmqpd/run" "$QMQP_PORT" >/dev/null
-is "$(cat "$T/questions")" "" "an instance's smtpd, qmtpd and qmqpd ask the name server nothing"
+is "$(cat "$T/questions")" "" "an instance's smtpd asks the name server nothing"
+for s in qmtpd:$QMTP_PORT qmqpd:$QMQP_PORT; do
+  run "$INST/service/${s%:*}/run" "${s#*:}" >/dev/null
+  is "$(cat "$T/questions")" "" "an instance's ${s%:*} asks the name server nothing"
+done
 
 # the installed systems' way: the same scripts with the instance's -H off
 for s in smtpd qmtpd qmqpd; do
   sed 's/lookup=-H/lookup=/' "$INST/service/$s/run" > "$T/$s.installed"
 done
 like "$(run "$T/smtpd.installed" "$SMTP_PORT")" '^220 ' "with lookups, smtpd answers (the name server said NXDOMAIN)"
-is "$(sort -u "$T/questions")" "1.0.0.127.in-addr.arpa" "with lookups, the client's name is asked for"
+is "$(sort -u "$T/questions")" "2.0.0.127.in-addr.arpa" "with lookups, the client's name is asked for"
 for s in qmtpd:$QMTP_PORT qmqpd:$QMQP_PORT; do
-  : > "$T/questions"
   run "$T/${s%:*}.installed" "${s#*:}" >/dev/null
-  is "$(sort -u "$T/questions")" "1.0.0.127.in-addr.arpa" "with lookups, ${s%:*}'s script asks too"
+  is "$(sort -u "$T/questions")" "2.0.0.127.in-addr.arpa" "with lookups, ${s%:*}'s script asks too"
 done
 done_testing
