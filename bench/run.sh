@@ -18,8 +18,9 @@
 # (/tmp) pays for that suite's files, and each run for the Maildir files the
 # run before deleted; the figures in README.md were taken with
 # TMPDIR=/var/tmp/qbench and COOLDOWN=65 (as ../shared/bench/compare.sh).
-# LISTENER=1 puts smtpd under bench/listener.c (a vfork per connection)
-# instead of tcpserver: what tcpserver's fork costs at each concurrency.
+# smtpd runs under quail-tcpserver, as run/smtpd starts it; LISTENER=tcpserver
+# puts it under ucspi-tcp's tcpserver instead (the same arguments), which
+# shows what tcpserver's fork per connection costs at each concurrency.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
@@ -32,16 +33,16 @@ out=$(mktemp -d "${TMPDIR:-/tmp}/quail-bench.XXXXXX")
 raw=$out/raw.txt
 port=${QUAIL_SMTP_PORT:-2527}
 
-# quail: a fresh instance; queue-manager and smtpd (tcpserver) while measured
+# quail: a fresh instance; queue-manager and smtpd (quail-tcpserver) while measured
 inst=$out/quail
 SMTP_PORT=$port "$src/bin/mkinstance" "$inst" quail.test >/dev/null
 export QUAIL_HOME=$inst
 QMD=$inst/mail/test/Maildir
-listener=(tcpserver -R -H -c 100 -b 100)
-if [ -n "${LISTENER:-}" ]; then
-  cc -O2 -o "$out/listener" "$here/listener.c" -lcdb || die "unable to build bench/listener.c"
-  listener=("$out/listener")
-fi
+case ${LISTENER:-quail-tcpserver} in
+  quail-tcpserver) listener=("$src/bin/quail-tcpserver" -R -H -c 100 -b 100);;
+  tcpserver) listener=(tcpserver -R -H -c 100 -b 100);;
+  *) die "LISTENER: quail-tcpserver or tcpserver";;
+esac
 quail_start() {
   "$src/bin/queue-manager" > "$inst/qm.log" 2>&1 & qm=$!
   # as run/smtpd does: RELAYCLIENT from a tcprules cdb, no extra exec per connection
@@ -103,5 +104,5 @@ for w in $workloads; do
           row "smtp-$s" $m "SMTP $smtp_count x $size B, $s sessions"; done; done;;
   esac
 done
-echo "(medians of $runs runs; raw lines in $raw)"
+echo "(medians of $runs runs; smtpd under ${LISTENER:-quail-tcpserver}; raw lines in $raw)"
 case " $workloads " in *" pop3 "*) echo; RUNS=$runs "$here/pop3.sh";; esac
