@@ -99,7 +99,7 @@ ok "installed smtpd answers" wait_for 10 smtp_up
 
 user_of() { ps -o user= -p "$(sv status "$P/service/$1" | sed -n 's/^run: [^(]*(pid \([0-9]*\)).*/\1/p')"; }
 is "$(user_of queue-manager)" root "queue-manager runs as root (local deliveries switch users)"
-is "$(user_of smtpd)" quaild "smtpd's tcpserver runs as quaild"
+is "$(user_of smtpd)" quaild "smtpd's quail-tcpserver runs as quaild"
 ok "smtpd's log written by quaill" wait_for 10 test -f "$P/log/smtpd/current"
 is "$(stat -c %U "$P/log/smtpd/current")" quaill "log files owned by quaill"
 
