@@ -279,12 +279,12 @@ static void remote_host(struct conn *c, const struct sockaddr_storage *r, sockle
 }
 
 /* a name for a log line, as tcpserver writes it: at most 100 bytes,
- * anything but printable ASCII, '%' and ':' as '?' */
+ * anything but printable ASCII and '%' as '?' */
 static const char *safe(char *out, const char *in)
 {
   size_t i;
   for (i = 0; in[i] && i < 100; i++)
-    out[i] = in[i] < 33 || in[i] > 126 || in[i] == '%' || in[i] == ':' ? '?' : in[i];
+    out[i] = in[i] < 33 || in[i] > 126 || in[i] == '%' ? '?' : in[i];
   strcpy(out + i, in[i] ? "..." : "");
   return out;
 }

@@ -185,7 +185,9 @@ s.bind(('127.0.0.1', 113)); s.listen(5)
 log = open(sys.argv[1], 'a', buffering=1)
 while True:
     c, a = s.accept(); q = c.recv(100).decode().strip(); log.write(q + '\n')
-    c.sendall((q + ' : USERID : UNIX : joe smith \r\n').encode()); c.close()
+    try: answer = open(sys.argv[1] + '.answer', 'rb').read()
+    except OSError: answer = b'joe smith '
+    c.sendall(q.encode() + b' : USERID : UNIX : ' + answer + b'\r\n'); c.close()
 EOF
   kill_on_exit $!
   printf 'joesmith@127.0.0.1:allow,W="info"\n:allow\n' >"$T/ri"
@@ -202,6 +204,15 @@ EOF
   is "$(cat "$T/ri.env.qt")" "$(cat "$T/ri.env.ts")" "-r: the same variables as tcpserver's"
   like "$(tail -n 1 "$T/ident.log")" '^[0-9]+ , [0-9]+$' "the ident question names both ports"
   like "$(cat "$T/ri.qt")" 'ok [0-9]+ me:::ffff:127\.0\.0\.1:[0-9]+ :::ffff:127\.0\.0\.1:joesmith:[0-9]+' "-v logs the ident answer"
+  # an answer with '%', ':', a control byte and 120 more bytes: logged as
+  # tcpserver logs it
+  printf 'jo%%e:x\001y%0120d' 0 >"$T/ident.log.answer"
+  fetch 127.0.0.1 "$P8" >/dev/null; fetch 127.0.0.1 "$P9" >/dev/null
+  sleep 0.3
+  is "$(grep ' ok ' "$T/ri.qt" | tail -n 1 | cut -d' ' -f5)" "$(grep ' ok ' "$T/ri.ts" | tail -n 1 | cut -d' ' -f5 | sed 's/:[0-9]*$//'):$(grep ' ok ' "$T/ri.qt" | tail -n 1 | sed 's/.*://')" \
+    "-v: an odd ident answer is logged as tcpserver logs it"
+  like "$(grep ' ok ' "$T/ri.qt" | tail -n 1)" 'jo\?e:x\?y0+\.\.\.:' "(cleaned and cut at 100 bytes)"
+  rm -f "$T/ident.log.answer"
   kill "$SPID"
   # no ident server on 127.0.0.2: no TCPREMOTEINFO, and still served
   P10=$(free_port)
@@ -212,7 +223,7 @@ EOF
   unlike "$out" 'TCPREMOTEINFO' "and no TCPREMOTEINFO"
   kill "$SPID"
 else
-  for i in 1 2 3 4 5 6 7; do skip "not root, or port 113 in use: -r"; done
+  for i in 1 2 3 4 5 6 7 8 9; do skip "not root, or port 113 in use: -r"; done
 fi
 
 # ---- usage and errors ----
