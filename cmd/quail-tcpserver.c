@@ -29,6 +29,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,10 +40,10 @@
 #include <unistd.h>
 #include "diag.h"
 #include "spawn.h"
+#include "str.h"
 
 #define USAGE "[-qQvdDhHpPrRoO1UX] [-c n] [-b n] [-t n] [-x rules.cdb] [-l name] [-B banner] [-u uid] [-g gid] host port prog..."
 #define ENV_MAX   512           /* entries of a child's environment */
-#define RULE_MAX  4096          /* bytes of one rule's instructions */
 #define INFO_MAX  256           /* bytes of TCPREMOTEINFO, as tcpserver keeps */
 
 extern char **environ;
@@ -66,8 +67,7 @@ struct conn {
   char rhost[NI_MAXHOST];       /* "" when not looked up or not found */
   char rinfo[INFO_MAX + 1];     /* the ident answer; "" when none */
   int has_info;                 /* an answer came (it may be empty) */
-  char rules[RULE_MAX];
-  unsigned rules_len;
+  struct str rules;             /* the matching rule's instructions */
   char vars[16][NI_MAXHOST + 32];
   char *env[ENV_MAX];
 };
@@ -83,22 +83,16 @@ static void on_child(int sig)
   child_ended = 1;
 }
 
-static unsigned number(const char *s, const char *what)
+/* a decimal number from min to max, or exit 100 */
+static unsigned long number(const char *s, const char *what, unsigned long min, unsigned long max)
 {
-  char *end;
-  unsigned long n = strtoul(s, &end, 10);
-  if (!*s || *end || n == 0 || n > 1000000) diag_die(100, "bad ", what, ": ", s, (char *)0);
-  return (unsigned)n;
-}
-
-/* a user or group id; 0 leaves ours */
-static unsigned long id_number(const char *s, const char *what)
-{
-  char *end;
-  unsigned long n = strtoul(s, &end, 10);
-  if (!*s || *end || *s == '-') diag_die(100, "bad ", what, ": ", s, (char *)0);
+  unsigned long n;
+  int k = scan_ulong(s, &n);
+  if (!k || s[k] || n < min || n > max) diag_die(100, "bad ", what, ": ", s, (char *)0);
   return n;
 }
+#define COUNT_MAX 1000000
+#define ID_MAX    4294967294UL  /* a uid or gid; 0 leaves ours */
 
 static void on_term(int sig)
 {
@@ -125,6 +119,25 @@ static int ours(const char *e)
   return 0;
 }
 
+/* the rule for the key fmt makes, into c->rules: 1, 0 none, -1 error.
+ * cdb_seek's reads on the descriptor: an mmap of the file (cdb_init)
+ * costs about 20 µs more a connection */
+static int rule_at(int fd, struct conn *c, const char *fmt, ...)
+{
+  char key[INFO_MAX + NI_MAXHOST + 3];
+  unsigned len;
+  va_list ap;
+  int n, r;
+  va_start(ap, fmt);
+  n = vsnprintf(key, sizeof key, fmt, ap);
+  va_end(ap);
+  r = cdb_seek(fd, key, (unsigned)n, &len);
+  if (r <= 0) return r;
+  if (str_ready(&c->rules, len + 1) < 0 || read(fd, c->rules.s, len) != (ssize_t)len) return -1;
+  c->rules.len = len;
+  return 1;
+}
+
 /* the instructions of the first rule that matches, in tcpserver's order:
  * info@address and info@=host when ident answered, the address, =host,
  * the address's prefixes ending in '.' (or ':' for IPv6), =.suffixes of
@@ -132,44 +145,40 @@ static int ours(const char *e)
  * unreadable */
 static int rules_find(struct conn *c)
 {
-  char key[INFO_MAX + NI_MAXHOST + 3];
   const char *ip = c->rip, *h = c->rhost;
   char sep = c->v6 ? ':' : '.';
-  unsigned len;
   size_t n = strlen(ip), i;
-  int fd, found = 0;
-  c->rules_len = 0;
+  int fd, r = 0;
+  c->rules.len = 0;
   if (!rules_file) return 0;
   fd = open(rules_file, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno == ENOENT && allow_missing ? 0 : -1;
   if (c->has_info) {
-    snprintf(key, sizeof key, "%s@%s", c->rinfo, ip);
-    found = cdb_seek(fd, key, (unsigned)strlen(key), &len) > 0;
-    if (!found && *h) {
-      snprintf(key, sizeof key, "%s@=%s", c->rinfo, h);
-      found = cdb_seek(fd, key, (unsigned)strlen(key), &len) > 0;
-    }
+    r = rule_at(fd, c, "%s@%s", c->rinfo, ip);
+    if (!r && *h) r = rule_at(fd, c, "%s@=%s", c->rinfo, h);
   }
-  if (!found) found = cdb_seek(fd, ip, (unsigned)n, &len) > 0;
-  if (!found && *h) {
-    snprintf(key, sizeof key, "=%s", h);
-    found = cdb_seek(fd, key, (unsigned)strlen(key), &len) > 0;
-  }
-  for (i = n; !found && i > 0; i--)
-    if (ip[i - 1] == sep) found = cdb_seek(fd, ip, (unsigned)i, &len) > 0;
-  for (i = 0; !found && *h && h[i]; i++)
-    if (h[i] == '.') {
-      snprintf(key, sizeof key, "=%s", h + i);
-      found = cdb_seek(fd, key, (unsigned)strlen(key), &len) > 0;
-    }
-  if (!found && *h) found = cdb_seek(fd, "=", 1, &len) > 0;
-  if (!found) found = cdb_seek(fd, "", 0, &len) > 0;
-  if (found) {
-    if (len >= sizeof c->rules || read(fd, c->rules, len) != (ssize_t)len) found = -1;
-    else c->rules_len = len;
-  }
+  if (!r) r = rule_at(fd, c, "%s", ip);
+  if (!r && *h) r = rule_at(fd, c, "=%s", h);
+  for (i = n; !r && i > 0; i--)
+    if (ip[i - 1] == sep) r = rule_at(fd, c, "%.*s", (int)i, ip);
+  for (i = 0; !r && *h && h[i]; i++)
+    if (h[i] == '.') r = rule_at(fd, c, "=%s", h + i);
+  if (!r && *h) r = rule_at(fd, c, "=");
+  if (!r) r = rule_at(fd, c, "");
   close(fd);
-  return found;
+  if (r <= 0) c->rules.len = 0;
+  return r;
+}
+
+/* whether e's name is among the first n entries of c's environment,
+ * the rule's variables */
+static int set_by_rule(const struct conn *c, int n, const char *e)
+{
+  size_t l = namelen(e);
+  int k;
+  for (k = 0; k < n; k++)
+    if (namelen(c->env[k]) == l && !memcmp(c->env[k], e, l)) return 1;
+  return 0;
 }
 
 /* the child's environment: the rule's variables, then ours and the
@@ -177,9 +186,9 @@ static int rules_find(struct conn *c)
 static int env_make(struct conn *c)
 {
   const char *set[16];
-  size_t nset = 0, i, k;
-  int n = 0, v = 0;
-  char *p = c->rules, *end = c->rules + c->rules_len;
+  size_t nset = 0, i;
+  int n = 0, v = 0, nrules;
+  char *p = c->rules.s, *end = c->rules.s + c->rules.len;
   while (p < end) {
     size_t l = strnlen(p, (size_t)(end - p));
     if (*p == 'D') return -1;
@@ -209,20 +218,11 @@ static int env_make(struct conn *c)
     VAR("TCP6REMOTEINFO=%s", c->rinfo);
   }
 #undef VAR
-  {
-    int nrules = n;
-    for (i = 0; i < nset; i++) {
-      for (k = 0; k < (size_t)nrules; k++)
-        if (namelen(c->env[k]) == namelen(set[i]) && !memcmp(c->env[k], set[i], namelen(set[i]))) break;
-      if (k == (size_t)nrules) c->env[n++] = (char *)set[i];
-    }
-    for (i = 0; base_env[i] && n < ENV_MAX - 1; i++) {
-      for (k = 0; k < (size_t)nrules; k++)
-        if (namelen(c->env[k]) == namelen(base_env[i]) &&
-            !memcmp(c->env[k], base_env[i], namelen(base_env[i]))) break;
-      if (k == (size_t)nrules) c->env[n++] = base_env[i];
-    }
-  }
+  nrules = n;
+  for (i = 0; i < nset; i++)
+    if (!set_by_rule(c, nrules, set[i])) c->env[n++] = (char *)set[i];
+  for (i = 0; base_env[i] && n < ENV_MAX - 1; i++)
+    if (!set_by_rule(c, nrules, base_env[i])) c->env[n++] = base_env[i];
   c->env[n] = 0;
   return 0;
 }
@@ -536,21 +536,21 @@ int main(int argc, char **argv)
     case 'P': paranoid = 0; break;
     case 'r': lookup_info = 1; break;
     case 'R': lookup_info = 0; break;
-    case 't': info_timeout = number(optarg, "timeout"); break;
+    case 't': info_timeout = (unsigned)number(optarg, "timeout", 1, COUNT_MAX); break;
     case 'o': case 'O': break;                /* IP options: accepted, ignored */
     case '1': print_port = 1; break;
     case 'U':                 /* $UID and $GID, as if given here */
-      if ((e = getenv("UID"))) uid = id_number(e, "$UID");
-      if ((e = getenv("GID"))) gid = id_number(e, "$GID");
+      if ((e = getenv("UID"))) uid = number(e, "$UID", 0, ID_MAX);
+      if ((e = getenv("GID"))) gid = number(e, "$GID", 0, ID_MAX);
       break;
     case 'X': allow_missing = 1; break;
     case 'x': rules_file = optarg; break;
-    case 'c': limit = number(optarg, "concurrency"); break;
-    case 'b': backlog = (int)number(optarg, "backlog"); break;
+    case 'c': limit = (unsigned)number(optarg, "concurrency", 1, COUNT_MAX); break;
+    case 'b': backlog = (int)number(optarg, "backlog", 1, COUNT_MAX); break;
     case 'l': local_name = optarg; lookup_local = 0; break;
     case 'B': banner = optarg; break;
-    case 'u': uid = id_number(optarg, "uid"); break;
-    case 'g': gid = id_number(optarg, "gid"); break;
+    case 'u': uid = number(optarg, "uid", 0, ID_MAX); break;
+    case 'g': gid = number(optarg, "gid", 0, ID_MAX); break;
     default: diag_usage(USAGE);
     }
   }

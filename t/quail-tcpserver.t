@@ -61,21 +61,21 @@ like "$(grep status: "$T/qt.log" | tail -n 1)" 'quail-tcpserver: status: 0/40' "
 kill "$SPID"
 
 # ---- -X: a missing rules file; without it, connections are dropped ----
-P3=$(free_port)
-start "$T/x.log" "$QT" -R -H -l me -x "$T/missing.cdb" 127.0.0.1 "$P3" /usr/bin/env
-up "$P3"
+missing() { # LOG OPTIONS...: quail-tcpserver with a missing rules file on $P3
+  local log=$1; shift
+  P3=$(free_port)
+  start "$log" "$QT" "$@" -R -H -l me -x "$T/missing.cdb" 127.0.0.1 "$P3" /usr/bin/env
+  up "$P3"
+}
+missing "$T/x.log"
 is "$(fetch 127.0.0.1 "$P3")" "" "a missing rules file drops the connection"
 like "$(cat "$T/x.log")" 'unable to read .*missing\.cdb' "and says why"
 kill "$SPID"
-P3=$(free_port)
-start "$T/xq.log" "$QT" -q -R -H -l me -x "$T/missing.cdb" 127.0.0.1 "$P3" /usr/bin/env
-up "$P3"
+missing "$T/xq.log" -q
 is "$(fetch 127.0.0.1 "$P3")" "" "-q: a missing rules file still drops the connection"
 is "$(cat "$T/xq.log")" "" "-q: and nothing is written"
 kill "$SPID"
-P3=$(free_port)
-start "$T/x.log" "$QT" -X -R -H -l me -x "$T/missing.cdb" 127.0.0.1 "$P3" /usr/bin/env
-up "$P3"
+missing "$T/x.log" -X
 like "$(fetch 127.0.0.1 "$P3")" 'TCPREMOTEIP=127\.0\.0\.1' "-X: a missing rules file allows"
 kill "$SPID"
 
