@@ -3,6 +3,8 @@
 # (mk/packages.sh --missing); a change of PREFIX rebuilds what embeds it, so
 # make install PREFIX=... after a plain make installs programs for that PREFIX.
 . "$(dirname "$0")/lib.sh"
+# run by make test: not a sub-make of it (no "Entering directory", no jobserver)
+unset MAKEFLAGS MAKELEVEL MFLAGS
 command -v git >/dev/null || skip_all "no git"
 mkdir "$T/src"
 (cd "$SRC" && git ls-files -co --exclude-standard | grep -vE '^(obj|bin)/' | tar cf - -T -) | tar xf - -C "$T/src"
