@@ -91,6 +91,15 @@ install_programs() {
 }
 link() { [ -e "$root/bin/$2" ] && ln -sf "$2" "$root/bin/$1"; return 0; }
 
+# install_boot: qmail's start-up variants, as scripts that set the default
+# delivery (boot/maildir, mailbox, procmail, dot-forward)
+install_boot() {
+  install -d "$root/boot"
+  for f in boot/*; do
+    sed "s|@PREFIX@|$prefix|g" "$f" > "$root/boot/${f##*/}" && chmod 755 "$root/boot/${f##*/}"
+  done
+}
+
 # default_delivery: qmail's boot/ variants by name, or a .qmail line as is
 default_delivery() {
   case "${DEFAULTDELIVERY:-}" in
@@ -210,17 +219,28 @@ set_owners() {
   fi
 }
 
+# QUAIL_INSTALL_PHASE: files (programs, man pages, boot/, the unit and init
+# script: what a package ships), configure (users, queue, control/ for this
+# host, service directories, owners: what a package's postinst does, run
+# from a directory holding bin/, run/ and mk/), or all (make install)
+phase=${QUAIL_INSTALL_PHASE:-all}
 umask 022
-make_users
-make_dirs
-install_programs "$@"
-install_control
-logas=s/^//
-[ $real = 1 ] && logas='s|^exec svlogd|exec chpst -u quaill:nofiles svlogd|'
-install_services
-install_unit
-install_init
-sendmail_links
-qmail_link
-set_owners
+case $phase in files|all)
+  make_dirs
+  install_programs "$@"
+  install_boot
+  install_unit
+  install_init
+  sendmail_links
+  qmail_link;;
+esac
+case $phase in configure|all)
+  make_users
+  make_dirs
+  install_control
+  logas=s/^//
+  [ $real = 1 ] && logas='s|^exec svlogd|exec chpst -u quaill:nofiles svlogd|'
+  install_services
+  set_owners;;
+esac
 say "installed under $root"
