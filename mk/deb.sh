@@ -16,7 +16,7 @@
 set -eu
 die() { echo "deb.sh: fatal: $*" >&2; exit 111; }
 command -v dpkg-deb >/dev/null || die "dpkg-deb is missing"
-version=0.$(git rev-list --count HEAD 2>/dev/null || echo 0)
+version=${QUAIL_VERSION:-0.$(git rev-list --count HEAD 2>/dev/null || echo 0)}
 arch=$(dpkg --print-architecture)
 out=quail_${version}_$arch.deb
 tmp=$(mktemp -d) || die "mktemp failed"
