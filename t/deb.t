@@ -110,6 +110,7 @@ ok "the cron one" in_ns 'grep -q "nightly report" ~joe/Maildir/new/*'
 
 # an upgrade (a reinstall runs prerm upgrade and postinst configure) keeps
 # a queued message and restarts the services
+in_ns 'echo mx.custom.example > /etc/quail/control/me'
 in_ns 'printf "Subject: waits\n\nx\n" | /usr/sbin/sendmail someone@unreachable.invalid'
 queued() { in_ns '/var/quail/bin/queue-stat' 2>/dev/null | grep -q "messages in queue: 1"; }
 ok "a message waits in the queue" wait_for 10 queued
@@ -117,6 +118,7 @@ qm1=$(in_ns 'sv status /var/quail/service/queue-manager' | sed -n 's/^run: [^(]*
 in_ns 'dpkg -i /tmp/quail.deb' >"$T/upgrade.log" 2>&1
 is "$?" 0 "the upgrade exits 0"
 ok "the queued message is still there" queued
+is "$(in_ns 'cat /etc/quail/control/me')" mx.custom.example "the administrator's control/me is not overwritten"
 qm_new() { qm2=$(in_ns 'sv status /var/quail/service/queue-manager' 2>/dev/null | sed -n 's/^run: [^(]*(pid \([0-9]*\)).*/\1/p'); [ -n "$qm2" ] && [ "$qm2" != "$qm1" ]; }
 ok "queue-manager was restarted ($qm1 -> a new one)" wait_for 20 qm_new
 ok "port 25 answers again" wait_for 20 smtp_up
