@@ -67,7 +67,6 @@
 #define AUTH_FAILS_MAX   3
 #define AUTH_FIELD_MAX   512         /* a user name or password */
 #define AUTH_TIMEOUT     60          /* seconds for the checkpassword program */
-#define DATABYTES_DEFAULT 52428800UL /* 50 MiB when control/databytes is missing */
 #define MAXRCPT_DEFAULT  1000
 #define TIMEOUT_DEFAULT  1200
 #define TIMEOUT_MAX      86400       /* longer settings are cut to this */
@@ -272,7 +271,7 @@ static int load_config(struct config *c, const char **bad)
   if (control_readline(*bad = "control/smtpgreeting", &c->greeting, c->me.s) < 0) return -1;
   if (relay_load(&c->relay, bad) < 0 || relay_load_bad(&c->relay, bad) < 0) return -1;
   if (rcptcheck_load(&c->rcpt, c->me.s, bad) < 0) return -1;
-  if (control_readulong(*bad = "control/databytes", &c->databytes, DATABYTES_DEFAULT) < 0) return -1;
+  if (control_readulong(*bad = "control/databytes", &c->databytes, SMTP_DATABYTES_DEFAULT) < 0) return -1;
   if (control_readulong(*bad = "control/maxrcpt", &c->maxrcpt, MAXRCPT_DEFAULT) < 0) return -1;
   if (control_readulong(*bad = "control/timeoutsmtpd", &c->timeout, TIMEOUT_DEFAULT) < 0) return -1;
   if (control_readulong(*bad = "control/smtpgreetdelay", &c->greetdelay, 0) < 0) return -1;
@@ -649,9 +648,7 @@ static void stop_queue(struct incoming *m)
 /* the flags that make us refuse the message */
 static int fatal_flags(const struct session *s, int flags)
 {
-  int fatal = SMTP_DATA_LONG_LINE | SMTP_DATA_TOO_BIG | SMTP_DATA_HEADERS | SMTP_DATA_LOOP;
-  if (!s->cf.normalize) fatal |= SMTP_DATA_BARE_LF | SMTP_DATA_BARE_CR;
-  return flags & fatal;
+  return smtp_data_fatal(flags, s->cf.normalize);
 }
 
 static void put_received(struct session *s, struct incoming *m)
@@ -760,6 +757,8 @@ static void refuse_content(struct session *s, int flags, struct str *why)
     code = 552; esc = SMTP_ESC_TOO_BIG; text = "message exceeds the fixed maximum message size";
   } else if (flags & SMTP_DATA_LOOP) {
     esc = SMTP_ESC_LOOP; text = "too many Received header fields: a mail loop";
+  } else if (flags & SMTP_DATA_NUL) {
+    text = "NUL byte in the message";
   } else if (flags & (SMTP_DATA_BARE_LF | SMTP_DATA_BARE_CR)) {
     text = "bare LF or bare CR in the message: lines must end with CRLF";
   } else if (flags & SMTP_DATA_LONG_LINE) {
