@@ -9,12 +9,19 @@
  * failure, "D" permanent failure; then qmqpd exits.
  *
  * QMQP is for the trusted hosts of a cluster (mini-qmail's
- * qmqp-client): qmqpd checks no recipient against rcpthosts; tcprules
- * decides who may connect at all.
+ * qmqp-client): qmqpd checks no recipient against rcpthosts; the tcprules
+ * rule that lets a client in must set RELAYCLIENT, and a client without
+ * it (or qmqpd run without rules) is answered D 5.7.1 and nothing of its
+ * package is queued.
  *
- * Reads control/me and control/timeoutsmtpd (seconds for each read and
- * write); a session lasts at most an hour. One log line per message
- * goes to fd 2, in smtpd's format.
+ * The message passes smtpd's decoder in LF form (lib/qms.c): CR LF is
+ * stored as LF, a bare CR (unless control/smtpnormalize) or a NUL is
+ * answered D 5.6.0; a message longer than control/databytes (smtpd's
+ * default) is answered D 5.3.4 before a queue program starts for it.
+ *
+ * Reads control/me, control/timeoutsmtpd (seconds for each read and
+ * write), control/databytes and control/smtpnormalize; a session lasts at
+ * most an hour. One log line per message goes to fd 2, in smtpd's format.
  *
  * Exit codes: 0 answered; 100 protocol violation (a malformed netstring,
  * the connection closed before the end of the package: nothing is
@@ -23,6 +30,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include "diag.h"
 #include "exitcode.h"
@@ -32,11 +40,12 @@
 #include "str.h"
 
 #define RCPTS_MAX      10000       /* recipients of one message */
+#define DENY_READ_MAX  (1024 * 1024)  /* bytes read from a client we refuse */
 #define PACKAGE_MAX    ((unsigned long long)-1)  /* streamed: NS_DIGITS_MAX bounds it */
-#define CHUNK          16384       /* message bytes read at a time */
 
 /* every response but "K"; ESC in the spec's "(#x.y.z)" */
-enum reply { R_QUEUED, R_BADADDR, R_TOOMANY, R_NORCPT, R_NOQUEUE, R_NOWAIT };
+enum reply { R_QUEUED, R_BADADDR, R_TOOMANY, R_NORCPT, R_NOQUEUE, R_NOWAIT, R_BIG, R_NUL, R_BARECR,
+             R_DENIED };
 static const char *const replies[] = {
   [R_QUEUED]  = "",
   [R_BADADDR] = "Dsorry, I can't accept addresses like that (#5.1.3)",
@@ -44,6 +53,10 @@ static const char *const replies[] = {
   [R_NORCPT]  = "Dsorry, the message has no recipients (#5.5.1)",
   [R_NOQUEUE] = "Zunable to start the queue program (#4.3.0)",
   [R_NOWAIT]  = "Zunable to learn whether the queue program succeeded (#4.3.0)",
+  [R_BIG]     = "Dsorry, that message size exceeds my databytes limit (#5.3.4)",
+  [R_NUL]     = "Dsorry, the message holds a NUL byte (#5.6.0)",
+  [R_BARECR]  = "Dsorry, a bare CR in the message: lines must end with LF (#5.6.0)",
+  [R_DENIED]  = "Dsorry, this client may not use QMQP: RELAYCLIENT is not set for it (#5.7.1)",
 };
 
 struct session {
@@ -81,9 +94,13 @@ static void __attribute__((noreturn)) die_nomem(struct session *s)
 
 /* ---------- the package ---------- */
 
-static void start(struct session *s)
+/* a message of len bytes: one over databytes is refused before any of it
+ * is read, and no queue program starts for it */
+static void start(struct session *s, unsigned long long len)
 {
   s->fail = R_QUEUED;
+  s->bytes = len;
+  if (qms_too_big(&s->c, len)) { s->fail = R_BIG; return; }
   if (qms_received(&s->c, &s->result) < 0) die_nomem(s);
   if (qms_queue(&s->c, &s->result) < 0) {
     diag_warnsys("unable to start ", s->c.qqprog, (char *)0);
@@ -99,17 +116,16 @@ static unsigned long long inner_len(struct session *s)
   return len;
 }
 
+/* the reply for each enum qms_content */
+static const int content_reply[] = { R_QUEUED, R_BIG, R_NUL, R_BARECR };
+
+/* the message, in LF form, through smtpd's decoder (qms_message) */
 static void read_message(struct session *s)
 {
-  char chunk[CHUNK];
   unsigned long long len = inner_len(s);
-  s->bytes = len;
-  while (len) {
-    size_t n = len < sizeof chunk ? (size_t)len : sizeof chunk;
-    if (ns_read(&s->c.in, chunk, n) < 0) die_package(s);
-    if (s->fail == R_QUEUED) qq_put(&s->c.qq, chunk, n);   /* a dead writer shows at qq_close */
-    len -= n;
-  }
+  start(s, len);
+  if (qms_message(&s->c, len, s->fail == R_QUEUED) < 0) die_package(s);
+  if (s->fail == R_QUEUED) s->fail = content_reply[qms_content(&s->c)];
   if (ns_getcomma(&s->c.in) < 0) die_package(s);
 }
 
@@ -166,6 +182,20 @@ static void log_package(struct session *s)
   str_free(&l);
 }
 
+/* a client the rules do not name: D, and nothing of its package goes
+ * anywhere; a package of up to DENY_READ_MAX bytes is read first, so
+ * that the client (which writes it all before it reads) sees the D */
+static void __attribute__((noreturn)) deny(struct session *s)
+{
+  struct str d = STR_ZERO, l = STR_ZERO;
+  if (s->left <= DENY_READ_MAX) (void)ns_skip(&s->c.in, s->left + 1);
+  if (qms_reply(&s->c, replies[R_DENIED], strlen(replies[R_DENIED])) < 0 || qms_flush(&s->c) < 0) die_package(s);
+  if (qms_detail(&d, "reason", replies[R_DENIED] + 1, 0) < 0 || qms_logline(&s->c, &l, "refused", &d) < 0)
+    diag_nomem();
+  (void)!write(2, l.s, l.len);
+  _exit(EXIT_OK_);
+}
+
 int main(int argc, char **argv)
 {
   static struct session s;
@@ -184,7 +214,7 @@ int main(int argc, char **argv)
   r = ns_getlen(&s.c.in, PACKAGE_MAX, &s.left);
   if (r == 0) return EXIT_OK_;          /* connected and left: nothing to do */
   if (r < 0) die_package(&s);
-  start(&s);
+  if (!getenv("RELAYCLIENT")) deny(&s);
   read_message(&s);
   read_envelope(&s);
   if (ns_getcomma(&s.c.in) < 0) die_package(&s);

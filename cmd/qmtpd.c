@@ -3,7 +3,9 @@
  * Reads packages from the client on fd 0, any number per connection
  * (cr.yp.to/proto/qmtp.txt): a netstring holding the message, whose
  * first byte gives the encoding ('\n': lines end in LF; '\r': lines end
- * in CR LF, stored as LF), a netstring holding the envelope sender, and
+ * in CR LF; either way smtpd's decoder stores LF and CR LF as LF, and a
+ * bare CR (unless control/smtpnormalize) or a NUL is answered D 5.6.0),
+ * a netstring holding the envelope sender, and
  * a netstring of netstrings holding the recipients. Each message goes,
  * behind a Received line, to HOME/bin/queue-writer (or the program
  * named by QMAILQUEUE). After the last byte of a package, fd 1 gets one
@@ -15,7 +17,9 @@
  * Reads control/me, control/rcpthosts, control/morercpthosts.cdb (a
  * recipient's domain must be in one of them unless RELAYCLIENT is set,
  * whose value is then appended to each recipient), control/databytes
- * (or DATABYTES: the largest message, 0 for no limit) and
+ * (or DATABYTES: the largest message, 0 for no limit, smtpd's 50 MiB when
+ * neither is set; judged on the netstring's length before a queue program
+ * starts), control/smtpnormalize and
  * control/timeoutsmtpd (seconds for each read and write), control/rcptcheck
  * and users/rcpt.cdb (a local recipient nobody would deliver to is refused
  * with D 5.1.1 unless RELAYCLIENT is set; see newrcpt(8)); a session
@@ -45,14 +49,13 @@
 #define RCPTS_MAX      10000       /* recipients queued per package; the rest get Z */
 #define RCPT_LIST_MAX  (16UL * 1024 * 1024)  /* bytes of the recipients netstring */
 #define MESSAGE_MAX    ((unsigned long long)-1)  /* streamed: NS_DIGITS_MAX bounds it */
-#define CHUNK          16384       /* message bytes read at a time */
 
 /* every response but "K", by what went wrong, with the enhanced status
  * code in the spec's "(#x.y.z)" form; the rules are smtpd's */
 enum reply {
   R_QUEUED,                        /* not a failure: the queue program's answer */
   R_RELAY, R_NORCPTHOSTS, R_NODOMAIN, R_BADRCPT, R_LOOKUP, R_TOOMANY,
-  R_BIG, R_ENCODING, R_SENDER, R_NOQUEUE, R_NOWAIT, R_NOMAILBOX
+  R_BIG, R_ENCODING, R_SENDER, R_NOQUEUE, R_NOWAIT, R_NOMAILBOX, R_NUL, R_BARECR
 };
 static const char *const replies[] = {
   [R_QUEUED]   = "",
@@ -68,6 +71,8 @@ static const char *const replies[] = {
   [R_NOQUEUE]  = "Zunable to start the queue program (#4.3.0)",
   [R_NOWAIT]   = "Zunable to learn whether the queue program succeeded (#4.3.0)",
   [R_NOMAILBOX] = "Dsorry, no mailbox here by that name (#5.1.1)",
+  [R_NUL]      = "Dsorry, the message holds a NUL byte (#5.6.0)",
+  [R_BARECR]   = "Dsorry, a bare CR in the message: lines must end with LF or CR LF (#5.6.0)",
 };
 
 struct session {
@@ -75,11 +80,9 @@ struct session {
   struct relay relay;            /* rcpthosts, morercpthosts.cdb, RELAYCLIENT */
   struct rcptcheck rcptcheck;    /* users/rcpt.cdb: which local recipients exist */
   struct str logline;
-  unsigned long long databytes;  /* 0: no limit */
   /* the package being read */
   int fail;                      /* an enum reply for the whole message, or R_QUEUED */
-  int crlf, cr;                  /* encoding #1; a CR waits for the next byte */
-  unsigned long long bytes;      /* message bytes stored */
+  unsigned long long bytes;      /* message bytes stored (or announced, when refused unread) */
   struct str sender, rcpt;
   struct str status;             /* an enum reply per recipient, up to RCPTS_MAX */
   struct str queuedlist;         /* the queued recipients, each NUL-ended, for the log */
@@ -115,13 +118,11 @@ static void __attribute__((noreturn)) die_nomem(struct session *s)
 
 static void load_control(struct session *s, const char *databytes_env)
 {
-  unsigned long u;
+  unsigned long u = 0;
   const char *bad;
   if (qms_config(&s->c, &bad) < 0 || relay_load(&s->relay, &bad) < 0) die_control(bad);
   if (rcptcheck_load(&s->rcptcheck, s->c.me.s, &bad) < 0) die_control(bad);
-  if (control_readulong("control/databytes", &u, 0) < 0) die_control("control/databytes");
-  if (databytes_env) scan_ulong(databytes_env, &u);
-  s->databytes = u;
+  if (databytes_env && scan_ulong(databytes_env, &u)) s->c.databytes = u;
 }
 
 /* ---------- logging: smtpd's format, one line per event ---------- */
@@ -144,13 +145,19 @@ static void log_refused(struct session *s, const char *rcpt, int how)
 
 /* ---------- one package ---------- */
 
-static void start(struct session *s)
+/* a message of len bytes: one over databytes is refused before any of it
+ * is read, and no queue program starts for it */
+static void start(struct session *s, unsigned long long len)
 {
   s->fail = R_QUEUED;
-  s->crlf = s->cr = 0;
   s->bytes = 0;
   s->status.len = s->sender.len = s->queuedlist.len = 0;
   s->extra = s->queued = 0;
+  if (len && qms_too_big(&s->c, len - 1)) {
+    s->fail = R_BIG;
+    s->bytes = len - 1;
+    return;
+  }
   if (qms_received(&s->c, &s->result) < 0) die_nomem(s);
   if (qms_queue(&s->c, &s->result) < 0) {
     diag_warnsys("unable to start ", s->c.qqprog, (char *)0);
@@ -158,43 +165,22 @@ static void start(struct session *s)
   }
 }
 
-/* store decoded message bytes, while the message is still wanted */
-static void emit(struct session *s, const char *p, size_t n)
-{
-  s->bytes += n;
-  if (s->databytes && s->bytes > s->databytes && s->fail == R_QUEUED) s->fail = R_BIG;
-  if (s->fail == R_QUEUED) qq_put(&s->c.qq, p, n);   /* a dead writer shows at qq_close */
-}
+/* the reply for each enum qms_content */
+static const int content_reply[] = { R_QUEUED, R_BIG, R_NUL, R_BARECR };
 
-/* encoding #1: CR LF ends a line and is stored as LF; other CRs stay */
-static void feed_crlf(struct session *s, const char *p, size_t n)
-{
-  char out[CHUNK + 1];
-  size_t i, k = 0;
-  for (i = 0; i < n; i++) {
-    if (s->cr && p[i] != '\n') out[k++] = '\r';
-    s->cr = p[i] == '\r';
-    if (!s->cr) out[k++] = p[i];
-  }
-  emit(s, out, k);
-}
-
+/* either encoding goes through the same decoder: LF and CR LF end lines
+ * (CR LF stored as LF), a bare CR or a NUL refuses the message */
 static void read_message(struct session *s, unsigned long long len)
 {
-  char chunk[CHUNK], enc;
+  char enc;
   if (!len) { errno = EPROTO; die_package(s); }
   if (ns_read(&s->c.in, &enc, 1) < 0) die_package(s);
-  len--;
   if (enc != '\n' && enc != '\r' && s->fail == R_QUEUED) s->fail = R_ENCODING;
-  s->crlf = enc == '\r';
-  while (len) {
-    size_t n = len < sizeof chunk ? (size_t)len : sizeof chunk;
-    if (ns_read(&s->c.in, chunk, n) < 0) die_package(s);
-    if (s->crlf) feed_crlf(s, chunk, n);
-    else emit(s, chunk, n);
-    len -= n;
+  if (qms_message(&s->c, len - 1, s->fail == R_QUEUED) < 0) die_package(s);
+  if (s->fail == R_QUEUED) {
+    s->fail = content_reply[qms_content(&s->c)];
+    s->bytes = s->c.d.bytes;
   }
-  if (s->cr) emit(s, "\r", 1);
   if (ns_getcomma(&s->c.in) < 0) die_package(s);
 }
 
@@ -314,7 +300,7 @@ static int package(struct session *s)
   int r = ns_getlen(&s->c.in, MESSAGE_MAX, &len);
   if (r == 0) return 0;
   if (r < 0) die_package(s);
-  start(s);
+  start(s, len);
   read_message(s, len);
   read_sender(s);
   read_rcpts(s);

@@ -262,7 +262,7 @@ cfg_lan_server() {
   need lan "$lan"; need domain "$domain_opt"
   local_domains; accept_domains; masquerade; listen "${listenip:-0}"
   rules smtp "$(printf '127.:allow,RELAYCLIENT=""\n::1:allow,RELAYCLIENT=""\n%s:allow,RELAYCLIENT=""\n:allow\n' "$lan")"
-  rules qmqp "$(printf '127.:allow\n%s:allow\n:deny\n' "$lan")"
+  rules qmqp "$(printf '127.:allow,RELAYCLIENT=""\n::1:allow,RELAYCLIENT=""\n%s:allow,RELAYCLIENT=""\n:deny\n' "$lan")"
   rules pop3 "$(printf '127.:allow,AUTHPLAINTEXT=""\n%s:allow,AUTHPLAINTEXT=""\n:deny\n' "$lan")"
   users; services smtpd pop3d qmqpd queue-manager
 }

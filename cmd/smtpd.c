@@ -14,7 +14,8 @@
  * badrcptto(.cdb), servercert.pem, authplaintext, smtpnormalize,
  * rcptcheck (and users/rcpt.cdb: unknown local recipients refused at
  * RCPT, see newrcpt(8)),
- * etrndomains (ETRN, RFC 1985: a flush of the queue, and maildir-smtp),
+ * etrndomains (ETRN, RFC 1985: a flush of the queue, and maildir-smtp
+ * to the domain's own route in smtproutes, never to the asker),
  * spf (SPF at MAIL FROM: off, mark or reject; see quail-control(5)).
  * Environment: TCPREMOTEIP, TCPREMOTEHOST, RELAYCLIENT, AUTHPLAINTEXT,
  * QMAILQUEUE, QUAIL_HOME, QUAIL_RESOLVCONF (SPF's name servers),
@@ -68,7 +69,6 @@
 #define AUTH_FAILS_MAX   3
 #define AUTH_FIELD_MAX   512         /* a user name or password */
 #define AUTH_TIMEOUT     60          /* seconds for the checkpassword program */
-#define DATABYTES_DEFAULT 52428800UL /* 50 MiB when control/databytes is missing */
 #define MAXRCPT_DEFAULT  1000
 #define TIMEOUT_DEFAULT  1200
 #define TIMEOUT_MAX      86400       /* longer settings are cut to this */
@@ -274,7 +274,7 @@ static int load_config(struct config *c, const char **bad)
   if (control_readline(*bad = "control/smtpgreeting", &c->greeting, c->me.s) < 0) return -1;
   if (relay_load(&c->relay, bad) < 0 || relay_load_bad(&c->relay, bad) < 0) return -1;
   if (rcptcheck_load(&c->rcpt, c->me.s, bad) < 0) return -1;
-  if (control_readulong(*bad = "control/databytes", &c->databytes, DATABYTES_DEFAULT) < 0) return -1;
+  if (control_readulong(*bad = "control/databytes", &c->databytes, SMTP_DATABYTES_DEFAULT) < 0) return -1;
   if (control_readulong(*bad = "control/maxrcpt", &c->maxrcpt, MAXRCPT_DEFAULT) < 0) return -1;
   if (control_readulong(*bad = "control/timeoutsmtpd", &c->timeout, TIMEOUT_DEFAULT) < 0) return -1;
   if (control_readulong(*bad = "control/smtpgreetdelay", &c->greetdelay, 0) < 0) return -1;
@@ -655,9 +655,7 @@ static void stop_queue(struct incoming *m)
 /* the flags that make us refuse the message */
 static int fatal_flags(const struct session *s, int flags)
 {
-  int fatal = SMTP_DATA_LONG_LINE | SMTP_DATA_TOO_BIG | SMTP_DATA_HEADERS | SMTP_DATA_LOOP;
-  if (!s->cf.normalize) fatal |= SMTP_DATA_BARE_LF | SMTP_DATA_BARE_CR;
-  return flags & fatal;
+  return smtp_data_fatal(flags, s->cf.normalize);
 }
 
 static void put_received(struct session *s, struct incoming *m)
@@ -766,6 +764,8 @@ static void refuse_content(struct session *s, int flags, struct str *why)
     code = 552; esc = SMTP_ESC_TOO_BIG; text = "message exceeds the fixed maximum message size";
   } else if (flags & SMTP_DATA_LOOP) {
     esc = SMTP_ESC_LOOP; text = "too many Received header fields: a mail loop";
+  } else if (flags & SMTP_DATA_NUL) {
+    text = "NUL byte in the message";
   } else if (flags & (SMTP_DATA_BARE_LF | SMTP_DATA_BARE_CR)) {
     text = "bare LF or bare CR in the message: lines must end with CRLF";
   } else if (flags & SMTP_DATA_LONG_LINE) {
@@ -1144,6 +1144,7 @@ static void cmd_auth(struct session *s, const char *arg)
 /* ---- ETRN (RFC 1985): start delivering what waits for a domain ---- */
 
 #define ETRN_DOMAINS "control/etrndomains"   /* domain[:maildir:prefix] lines */
+#define ETRN_ROUTES  "control/smtproutes"    /* where a pushed domain's mail goes */
 
 /* the etrndomains line of domain: its "maildir:prefix" (maybe ""), or 0 */
 static const char *etrn_entry(struct str *list, const char *domain)
@@ -1155,24 +1156,51 @@ static const char *etrn_entry(struct str *list, const char *domain)
   return 0;
 }
 
-/* maildir-smtp MAILDIR PREFIX CLIENT-IP, detached (a grandchild: no zombie) */
-static void etrn_push(struct session *s, const char *entry)
+/* the domain's own route, never the asker's address (RFC 1985): its
+ * line "domain:relay[:port[:link]]" in control/smtproutes (that domain
+ * exactly: no suffix, no default route) as maildir-smtp's HOST[:PORT].
+ * 1 found, 0 none (or an empty relay: MX, which is us), -1 unreadable */
+static int etrn_route(const char *domain, struct str *host)
+{
+  struct str list = STR_ZERO;
+  size_t pos = 0, n = strlen(domain);
+  const char *e, *v = 0;
+  if (control_readlines(ETRN_ROUTES, &list) < 0) return -1;
+  while (!v && (e = control_next(&list, &pos)))
+    if (case_equalb(e, n, domain) && e[n] == ':') v = e + n + 1;
+  host->len = 0;
+  if (v && *v && *v != ':') {
+    const char *br = v[0] == '[' ? strchr(v, ']') : 0;
+    const char *c1 = strchr(br ? br : v, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : 0;
+    size_t len = c2 ? (size_t)(c2 - v) : strlen(v);
+    if (c1 && c1 + 1 == (c2 ? c2 : v + len)) len = (size_t)(c1 - v);   /* "relay::link" */
+    if (str_catb(host, v, len) < 0 || str_0(host) < 0) die_nomem();
+  }
+  str_free(&list);
+  return host->len != 0;
+}
+
+/* maildir-smtp MAILDIR PREFIX HOST, detached (a grandchild: no zombie) */
+static void etrn_push(struct session *s, const char *domain, const char *entry)
 {
   const char *colon = strchr(entry, ':');
-  struct str dir = STR_ZERO;
+  struct str dir = STR_ZERO, host = STR_ZERO;
   pid_t pid;
-  if (!colon || str_catb(&dir, entry, (size_t)(colon - entry)) < 0 || str_0(&dir) < 0) { str_free(&dir); return; }
-  pid = fork();
-  if (pid == 0) {
+  int r;
+  if (!colon || str_catb(&dir, entry, (size_t)(colon - entry)) < 0 || str_0(&dir) < 0) die_nomem();
+  if ((r = etrn_route(domain, &host)) <= 0) {
+    log_event(s, "etrn", r < 0 ? "unable to read control/smtproutes: not pushed"
+                                : "no route in control/smtproutes for the domain: not pushed");
+  } else if ((pid = fork()) == 0) {
     int fd = open("/dev/null", O_RDWR);
     if (fork() != 0) _exit(0);
     setsid();
     if (fd >= 0) { dup2(fd, 0); dup2(fd, 1); }
-    execl("bin/maildir-smtp", "maildir-smtp", dir.s, colon + 1, s->ip, (char *)0);
+    execl("bin/maildir-smtp", "maildir-smtp", dir.s, colon + 1, host.s, (char *)0);
     diag_diesys(EXIT_TEMP, "unable to run bin/maildir-smtp", (char *)0);
-  }
-  if (pid > 0) waitpid(pid, 0, 0);
+  } else if (pid > 0) waitpid(pid, 0, 0);
   str_free(&dir);
+  str_free(&host);
 }
 
 static void cmd_etrn(struct session *s, const char *arg)
@@ -1196,7 +1224,7 @@ static void cmd_etrn(struct session *s, const char *arg)
     return;
   }
   close(fd);
-  if (entry && *entry) etrn_push(s, entry);
+  if (entry && *entry) etrn_push(s, d, entry);
   reply(s, 250, SMTP_ESC_OK, "queuing started");
   str_free(&list);
 }

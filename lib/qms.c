@@ -55,10 +55,58 @@ void qms_client(struct qms *c, const char *ip, const char *host)
 int qms_config(struct qms *c, const char **bad)
 {
   unsigned long u;
+  int r;
   if (control_readline(*bad = "control/me", &c->me, QMS_ME_DEF) < 0) return -1;
   if (control_readulong(*bad = "control/timeoutsmtpd", &u, QMS_TIMEOUT_DEF) < 0) return -1;
   c->timeout = u == 0 || u > INT_MAX ? QMS_TIMEOUT_DEF : (int)u;
   c->out.timeout = c->timeout;
+  if (control_readulong(*bad = "control/databytes", &u, SMTP_DATABYTES_DEFAULT) < 0) return -1;
+  c->databytes = u;
+  if ((r = control_readline(*bad = "control/smtpnormalize", &c->dec, 0)) < 0) return -1;
+  c->normalize = r == 1;
+  return 0;
+}
+
+int qms_too_big(const struct qms *c, unsigned long long len)
+{
+  return c->databytes && len > c->databytes;
+}
+
+/* ---------- the message ---------- */
+
+int qms_refused(const struct qms *c)
+{
+  return smtp_data_fatal(c->d.flags, c->normalize);
+}
+
+int qms_content(const struct qms *c)
+{
+  int f = qms_refused(c);
+  if (f & SMTP_DATA_TOO_BIG) return QMS_CONTENT_BIG;
+  if (f & SMTP_DATA_NUL) return QMS_CONTENT_NUL;
+  if (f & SMTP_DATA_BARE_CR) return QMS_CONTENT_BARECR;
+  return QMS_CONTENT_OK;
+}
+
+int qms_message(struct qms *c, unsigned long long len, int store)
+{
+  char chunk[QMS_CHUNK];
+  int done;
+  smtp_data_init(&c->d, c->databytes, (size_t)-1, 0, 0);
+  c->d.chunked = c->d.lf = 1;
+  while (store && len) {
+    size_t n = len < sizeof chunk ? (size_t)len : sizeof chunk;
+    if (ns_read(&c->in, chunk, n) < 0) return -1;
+    len -= n;
+    c->dec.len = 0;
+    if (smtp_data_feed(&c->d, chunk, n, &c->dec, &done) < n) return -1;
+    if (qms_refused(c)) store = 0;
+    else qq_put(&c->qq, c->dec.s, c->dec.len);   /* a dead writer shows at qq_close */
+  }
+  if (!store) return ns_skip(&c->in, len);
+  c->dec.len = 0;
+  if (smtp_data_last(&c->d, &c->dec) < 0) return -1;
+  if (!qms_refused(c)) qq_put(&c->qq, c->dec.s, c->dec.len);
   return 0;
 }
 

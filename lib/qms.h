@@ -9,12 +9,14 @@
 #include <time.h>
 #include "buf.h"
 #include "qq.h"
+#include "smtp.h"
 #include "str.h"
 
 #define QMS_SESSION_MAX  3600     /* seconds: "a QMTP session should take at most 1 hour" */
 #define QMS_TIMEOUT_DEF  1200     /* control/timeoutsmtpd when missing */
 #define QMS_ME_DEF       "localhost"
 #define QMS_PATH_MAX     4096
+#define QMS_CHUNK        16384    /* message bytes read at a time */
 
 struct qms {
   const char *prog, *proto;     /* "qmtpd", "QMTP": in the Received line and logs */
@@ -22,6 +24,10 @@ struct qms {
   const char *remoteip, *remotehost;
   struct str me;                /* control/me */
   int timeout;                  /* seconds for each read and write */
+  unsigned long long databytes; /* control/databytes: the largest message, 0 no limit */
+  int normalize;                /* control/smtpnormalize: a bare CR becomes LF */
+  struct smtp_data d;           /* the message being read, in LF form */
+  struct str dec;               /* decoded bytes on their way to the queue */
   time_t deadline;              /* the end of the session */
   int wfail;                    /* sending the responses failed */
   char why[256];                /* what qms_fail found */
@@ -39,9 +45,13 @@ int qms_init(struct qms *, const char *prog, const char *proto, const char *home
              const char *qmailqueue);
 /* the client, from TCPREMOTEIP and TCPREMOTEHOST ("unknown" when unset) */
 void qms_client(struct qms *, const char *ip, const char *host);
-/* control/me and control/timeoutsmtpd, relative to HOME, the current
- * directory; -1 with errno and *bad naming the file */
+/* control/me, control/timeoutsmtpd, control/databytes (smtpd's default)
+ * and control/smtpnormalize, relative to HOME, the current directory; -1
+ * with errno and *bad naming the file */
 int qms_config(struct qms *, const char **bad);
+/* is a message of len bytes (a netstring's length) over databytes: it is
+ * refused before any of it is read, the queue program never started */
+int qms_too_big(const struct qms *, unsigned long long len);
 
 /* reading: each read first sends the responses waiting in out (a
  * pipelining client may wait for them; wfail set when that fails), and
@@ -55,6 +65,19 @@ int qms_inner(struct qms *, unsigned long long *left, unsigned long long *len);
  * 1, or 0 when it is no address to pass on (longer than ADDR_MAX, so
  * skipped and left empty, or holding NUL, CR or LF); -1 with errno */
 int qms_addr(struct qms *, unsigned long long len, struct str *a);
+
+/* the message: the len bytes of its netstring (not the comma), in LF
+ * form, through smtpd's decoder (smtp.h: CR LF stored as LF, a bare CR
+ * and a NUL flagged, databytes counted) into the queue program while
+ * store is set and nothing in it is refused; from the first refused byte
+ * on, and when store is 0, the rest is read and dropped. 0, or -1 with
+ * errno (the read's, or ENOMEM); c->d.flags and c->d.bytes tell the rest */
+int qms_message(struct qms *, unsigned long long len, int store);
+/* the flags of c->d for which the message is refused (smtp_data_fatal) */
+int qms_refused(const struct qms *);
+/* the first of them, by the reply it calls for */
+enum qms_content { QMS_CONTENT_OK, QMS_CONTENT_BIG, QMS_CONTENT_NUL, QMS_CONTENT_BARECR };
+int qms_content(const struct qms *);
 
 /* the queue program */
 /* the Received line for the message, into line */

@@ -224,11 +224,14 @@ static int emit(struct smtp_data *d, struct str *out, char c)
   return str_catc(out, c);
 }
 
-/* the middle of a body line: copy up to the next CR or LF at once */
+/* the bytes that end a run of plain ones: CR, LF and NUL */
+static const unsigned char run_stop[256] = { [0] = 1, ['\r'] = 1, ['\n'] = 1 };
+
+/* the middle of a body line: copy up to the next CR, LF or NUL at once */
 static size_t copy_run(struct smtp_data *d, const char *in, size_t n, struct str *out)
 {
   size_t k = 0;
-  while (k < n && in[k] != '\r' && in[k] != '\n') k++;
+  while (k < n && !run_stop[(unsigned char)in[k]]) k++;
   d->linelen += k;
   if (d->linelen > d->maxline) d->flags |= SMTP_DATA_LONG_LINE;
   d->bytes += k;
@@ -242,7 +245,8 @@ static int mid(struct smtp_data *d, char c, struct str *out)
 {
   if (c == '\r') { d->state = D_CR; return 0; }
   d->state = D_MID;
-  if (c == '\n') d->flags |= SMTP_DATA_BARE_LF;
+  if (c == '\n' && !d->lf) d->flags |= SMTP_DATA_BARE_LF;
+  else if (!c) d->flags |= SMTP_DATA_NUL;
   return emit(d, out, c);
 }
 
@@ -301,6 +305,13 @@ int smtp_data_last(struct smtp_data *d, struct str *out)
   d->state = D_MID;
   d->flags |= SMTP_DATA_BARE_CR;
   return emit(d, out, '\n');
+}
+
+int smtp_data_fatal(int flags, int normalize)
+{
+  int fatal = SMTP_DATA_LONG_LINE | SMTP_DATA_TOO_BIG | SMTP_DATA_HEADERS | SMTP_DATA_LOOP | SMTP_DATA_NUL;
+  if (!normalize) fatal |= SMTP_DATA_BARE_LF | SMTP_DATA_BARE_CR;
+  return flags & fatal;
 }
 
 /* ---- the Received line ---- */

@@ -62,17 +62,29 @@ int smtp_clean(struct str *out, const char *s, size_t max);
  * dot-stuffed lines, turns CRLF into LF and stops after CRLF "." CRLF.
  * A bare LF or bare CR never ends a line in the SMTP sense (so "\n.\n"
  * and friends cannot end the message): it is flagged, and stored as LF
- * when normalising. */
+ * when normalising. A NUL is flagged (and stored: the caller refuses).
+ * What comes out holds no CR at all.
+ *
+ * Every way into the queue (smtpd's DATA and BDAT, qmtpd, qmqpd, local
+ * submission) passes the message through it, so one rule holds for all:
+ * the messages that come in over QMTP, QMQP and from sendmail and inject
+ * are in LF form (lf set, chunked set): LF ends a line there, CRLF is
+ * taken as LF, a bare CR is flagged as in SMTP. */
 #define SMTP_DATA_BARE_LF   1
 #define SMTP_DATA_BARE_CR   2
 #define SMTP_DATA_LONG_LINE 4    /* a line longer than maxline */
 #define SMTP_DATA_TOO_BIG   8    /* more than maxbytes: output stopped */
 #define SMTP_DATA_HEADERS   16   /* more header fields than maxheaders */
 #define SMTP_DATA_LOOP      32   /* more Received fields than maxhops */
+#define SMTP_DATA_NUL       64   /* a NUL byte */
+
+/* control/databytes when it is missing: smtpd, qmtpd and qmqpd */
+#define SMTP_DATABYTES_DEFAULT 52428800UL
 
 struct smtp_data {
   int state;
   int chunked;                   /* BDAT (RFC 3030): no dots, no end marker */
+  int lf;                        /* LF form: LF ends a line (not flagged) */
   int flags;                     /* SMTP_DATA_* seen so far */
   int in_header;
   unsigned long long bytes;      /* stored bytes (after decoding) */
@@ -93,6 +105,9 @@ void smtp_data_init(struct smtp_data *, unsigned long long maxbytes, size_t maxl
 size_t smtp_data_feed(struct smtp_data *, const char *in, size_t n, struct str *out, int *done);
 /* the end of a chunked message (BDAT LAST): a CR left waiting was bare */
 int smtp_data_last(struct smtp_data *, struct str *out);
+/* the flags among flags for which the message is refused: every one but
+ * a bare CR or LF when normalize is set (control/smtpnormalize) */
+int smtp_data_fatal(int flags, int normalize);
 
 /* The Received line smtpd puts on top of each message (RFC 5321 4.4). */
 struct smtp_received {

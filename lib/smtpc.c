@@ -154,42 +154,44 @@ int smtpc_8bit(const char *s)
 
 void smtpc_dot_init(struct smtpc_dot *d) { d->bol = 1; d->cr = 0; }
 
-/* a CR held back from the last piece: it was not part of CRLF */
-static int flush_cr(struct smtpc_dot *d, struct buf *out)
+/* the bytes that end a run sent as it is: LF, CR and NUL */
+static const unsigned char dot_stop[256] = { [0] = 1, ['\r'] = 1, ['\n'] = 1 };
+
+static int line_end(struct smtpc_dot *d, struct buf *out)
 {
-  if (!d->cr) return 0;
   d->cr = 0;
-  d->bol = 0;
-  return buf_put(out, "\r", 1);
+  d->bol = 1;
+  return buf_put(out, "\r\n", 2);
 }
 
+/* a receiver must never find an end of data we did not mean: every LF,
+ * CR LF and bare CR is a line end, sent as CR LF, so a line that starts
+ * with "." after any of them is stuffed; a NUL is not sent (a receiver
+ * that drops NULs would read "\n\0.\n" as the end), and a line that
+ * starts with NULs and a dot is stuffed as if they were not there */
 int smtpc_dot_put(struct smtpc_dot *d, struct buf *out, const char *s, size_t n)
 {
-  while (n) {
-    const char *nl;
-    size_t len;
-    if (d->cr && s[0] != '\n' && flush_cr(d, out) < 0) return -1;
-    if (d->bol && s[0] == '.' && buf_put(out, ".", 1) < 0) return -1;
-    nl = memchr(s, '\n', n);
-    len = nl ? (size_t)(nl - s) : n;
-    if (len && s[len - 1] == '\r') {   /* CRLF, or a CR at the end of the piece */
-      if (buf_put(out, s, len - 1) < 0) return -1;
-      d->cr = 1;
-    } else if (len && buf_put(out, s, len) < 0) return -1;
-    if (len) d->bol = 0;
-    if (!nl) return 0;
-    d->cr = 0;
-    if (buf_put(out, "\r\n", 2) < 0) return -1;
-    d->bol = 1;
-    s += len + 1;
-    n -= len + 1;
+  size_t i = 0;
+  while (i < n) {
+    size_t k = i;
+    if (s[i] == '\n' || d->cr) {
+      if (line_end(d, out) < 0) return -1;
+      if (s[i] == '\n') { i++; continue; }
+    }
+    if (s[i] == '\r') { d->cr = 1; i++; continue; }
+    if (!s[i]) { i++; continue; }
+    while (k < n && !dot_stop[(unsigned char)s[k]]) k++;
+    if (d->bol && s[i] == '.' && buf_put(out, ".", 1) < 0) return -1;
+    if (buf_put(out, s + i, k - i) < 0) return -1;
+    d->bol = 0;
+    i = k;
   }
   return 0;
 }
 
 int smtpc_dot_end(struct smtpc_dot *d, struct buf *out)
 {
-  if (flush_cr(d, out) < 0) return -1;
+  if (d->cr && line_end(d, out) < 0) return -1;
   if (!d->bol && buf_put(out, "\r\n", 2) < 0) return -1;
   return buf_put(out, ".\r\n", 3);
 }

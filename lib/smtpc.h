@@ -49,7 +49,8 @@ struct smtpc_scan {
 void smtpc_scan_init(struct smtpc_scan *);
 void smtpc_scan_feed(struct smtpc_scan *, const char *, size_t);
 
-/* the DATA encoder: LF (or CRLF) ends a line and is sent as CRLF; a line
+/* the DATA encoder: LF, CRLF and a bare CR each end a line and are sent
+ * as CRLF (no bare CR or LF ever leaves); a NUL is not sent; a line
  * starting with "." gets another; smtpc_dot_end ends an unterminated last
  * line and sends ".\r\n". Returns 0, or -1 with errno from the buffer. */
 struct smtpc_dot { int bol; int cr; };

@@ -4,7 +4,10 @@
  * address fields are masqueraded as they come and their addresses kept
  * for -t and friends. When the header ends, the envelope is chosen, the
  * queue program started, the completed header written and the body
- * copied in pieces: CRLF becomes LF, and with dotstop a line "." ends. */
+ * copied in pieces: CRLF becomes LF, and with dotstop a line "." ends.
+ * Everything written passes smtpd's decoder in LF form (smtp.h): what
+ * goes to the queue holds no CR, and a bare CR (unless smtpnormalize) or
+ * a NUL refuses the message, as on every other way into the queue. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +20,7 @@
 #include "exitcode.h"
 #include "home.h"
 #include "qq.h"
+#include "smtp.h"
 #include "submit.h"
 
 #define PATH_SIZE   4096
@@ -38,6 +42,9 @@ const char *const submit_envnames[SUBMIT_ENVS] = {
 
 struct out {                 /* where the message goes */
   int queue;                 /* to the queue program, else printed */
+  int normalize;             /* control/smtpnormalize */
+  struct smtp_data d;        /* everything written, in LF form */
+  struct str dec;            /* what the decoder made of a piece */
   struct qq q;
   struct buf b;
   char space[BUF_SIZE];
@@ -113,6 +120,18 @@ static int setting(struct submit *s, const char *name, const char *override,
   return control(s, name, out, me->len ? me->s : name);
 }
 
+/* control/smtpnormalize: present, a bare CR is a line end (smtpd's flag) */
+static int read_normalize(struct submit *s, struct str *scratch)
+{
+  char path[PATH_SIZE];
+  int r;
+  if (home_path(s->home, "control/smtpnormalize", path, sizeof path) < 0 ||
+      (r = control_readline(path, scratch, 0)) < 0)
+    return fail_on(s, SUBMIT_ECONTROL, "control/smtpnormalize", 21);
+  s->normalize = r == 1;
+  return 0;
+}
+
 static int read_controls(struct submit *s)
 {
   const char **e = s->env;
@@ -125,6 +144,7 @@ static int read_controls(struct submit *s)
   if (r == 0) r = setting(s, "defaulthost", e[SUBMIT_QMAILDEFAULTHOST], &me, &s->defaulthost);
   if (r == 0) r = setting(s, "plusdomain", e[SUBMIT_QMAILPLUSDOMAIN], &me, &s->plusdomain);
   if (r == 0) r = setting(s, "idhost", e[SUBMIT_QMAILIDHOST], &me, &s->idhost);
+  if (r == 0) r = read_normalize(s, &me);
   str_free(&me);
   return r;
 }
@@ -438,9 +458,30 @@ static int stamps(struct submit *s, struct str *h, const char *pre, const int k[
   return 0;
 }
 
+/* what the decoder made of a piece, to the queue program or printed */
+static int out_dec(struct out *o)
+{
+  return o->queue ? qq_put(&o->q, o->dec.s, o->dec.len) : buf_put(&o->b, o->dec.s, o->dec.len);
+}
+
+/* a piece through the decoder; nothing more once the message is refused */
 static int out_put(struct out *o, const char *x, size_t n)
 {
-  return o->queue ? qq_put(&o->q, x, n) : buf_put(&o->b, x, n);
+  int done;
+  o->dec.len = 0;
+  if (smtp_data_feed(&o->d, x, n, &o->dec, &done) < n) return -1;
+  if (smtp_data_fatal(o->d.flags, o->normalize)) return 0;
+  return out_dec(o);
+}
+
+/* the end of the message: a CR left waiting was bare; -1 when the
+ * message is refused for what it holds (noted in s), -2 output failed */
+static int out_last(struct submit *s, struct out *o)
+{
+  o->dec.len = 0;
+  if (smtp_data_last(&o->d, &o->dec) < 0) return nomem(s);
+  if ((s->content = smtp_data_fatal(o->d.flags, o->normalize))) return fail(s, SUBMIT_ECONTENT);
+  return o->dec.len && out_dec(o) < 0 ? -2 : 0;
 }
 
 /* -1 failure noted in s, -2 the output failed */
@@ -496,6 +537,10 @@ static int copy_body(struct submit *s, struct out *o, int end)
 static int out_open(struct submit *s, struct out *o, const char *qprog, int outfd)
 {
   o->queue = qprog != 0;
+  o->normalize = s->normalize;
+  o->dec = (struct str)STR_ZERO;
+  smtp_data_init(&o->d, 0, (size_t)-1, 0, 0);
+  o->d.chunked = o->d.lf = 1;
   if (!o->queue) {
     buf_init(&o->b, outfd, o->space, sizeof o->space);
     return 0;
@@ -546,7 +591,10 @@ int submit_message(struct submit *s, int infd, const char *qprog, int outfd)
   if (out_open(s, &o, qprog, outfd) < 0) return -1;
   r = put_header(s, &o);
   if (r == 0) r = copy_body(s, &o, end);
-  return out_close(s, &o, r);
+  if (r == 0) r = out_last(s, &o);
+  r = out_close(s, &o, r);
+  str_free(&o.dec);
+  return r;
 }
 
 int submit_error(const struct submit *s, struct str *m)
@@ -567,6 +615,11 @@ int submit_error(const struct submit *s, struct str *m)
   case SUBMIT_EPARSE: temp = 0; r = str_catf(m, "unable to parse the address list in the %s field", arg); break;
   case SUBMIT_EADDR: temp = 0; r = str_catf(m, "invalid address: %s", arg); break;
   case SUBMIT_ENORCPT: temp = 0; r = str_cats(m, "no recipients"); break;
+  case SUBMIT_ECONTENT:
+    temp = 0;
+    r = str_cats(m, s->content & SMTP_DATA_NUL ? "message refused: it holds a NUL byte"
+                                               : "message refused: a bare CR in it (lines end with LF)");
+    break;
   case SUBMIT_EQUEUESTART: r = str_catf(m, "unable to run %s: %s", arg, sys); break;
   case SUBMIT_EQUEUE:
     temp = qq_temporary(s->qqcode);

@@ -36,7 +36,7 @@ extern const char *const submit_envnames[SUBMIT_ENVS];
 enum submit_err {
   SUBMIT_OK, SUBMIT_ENOMEM, SUBMIT_ECONTROL, SUBMIT_EREAD, SUBMIT_EWRITE,
   SUBMIT_EBIGHEADER, SUBMIT_EPARSE, SUBMIT_EADDR, SUBMIT_ENORCPT,
-  SUBMIT_EQUEUESTART, SUBMIT_EQUEUE
+  SUBMIT_EQUEUESTART, SUBMIT_EQUEUE, SUBMIT_ECONTENT
 };
 
 struct submit {
@@ -48,10 +48,12 @@ struct submit {
   const char *fullname;          /* name for a missing From, 0 the environment's */
   int header_rcpts;              /* take recipients from the header as well */
   int dotstop;                   /* a line "." ends the input (sendmail) */
+  int normalize;                 /* control/smtpnormalize: a bare CR becomes LF */
   /* why the last call failed */
   int err;                       /* enum submit_err */
   int errnum;                    /* errno of a system error */
   int qqcode;                    /* the queue program's exit code */
+  int content;                   /* SUBMIT_ECONTENT: the smtp.h flags that refused it */
   struct str errarg;             /* the file, field or address concerned */
   /* state */
   struct header_rw rw;

@@ -152,9 +152,27 @@ printf 'To: a@x.org\r\nSubject: crlf\r\n\r\nline 1\r\nline 2\r\n' | cap inject
 is "$(capenv)" "Falice@mail.example.com|Ta@x.org||" "CRLF input: header parsed"
 is "$(grep -c $'\r' "$CAP/msg")" 0 "CRLF input: no CR left"
 is "$(tail -2 "$CAP/msg" | tr '\n' '~')" "line 1~line 2~" "CRLF input: body lines"
-{ printf 'To: a@x.org\n\n'; head -c 65535 /dev/zero | tr '\0' a; printf '\r\nlone\rcr\r\n'; } | cap inject
+{ printf 'To: a@x.org\n\n'; head -c 65535 /dev/zero | tr '\0' a; printf '\r\nlast\r\n'; } | cap inject
 is "$(grep -c $'\r$' "$CAP/msg")" 0 "CRLF split across 64 KB pieces: no CR before LF left"
-is "$(tail -1 "$CAP/msg" | od -An -c | tr -d ' ')" 'lone\rcr\n' "a lone CR inside a line kept"
+# a bare CR (a receiver may end a line there: "\r.\r\n" would end DATA)
+# or a NUL (a receiver may drop it: "\n\0.\n") refuses the message, as
+# smtpd, qmtpd and qmqpd do; smtpnormalize makes the CR a line end
+for m in 'hello\r.\r\nMAIL FROM:<x@example.org>\n' 'hello\r.\rMAIL' 'a\n\0.\nb\n' 'a\n.\0\n'; do
+  printf "To: a@x.org\n\n$m" | cap inject 2>"$T/err"
+  is "$?" 100 "body $m: refused, exit 100"
+  ok "body $m: the queue program got no envelope" test ! -s "$CAP/env"
+done
+like "$(cat "$T/err")" '^inject: fatal: message refused: it holds a NUL byte' "NUL: said so"
+printf 'To: a@x.org\nSubject: x\ry\n\nb\n' | cap inject 2>"$T/err"
+is "$?" 100 "a bare CR in the header: refused"
+like "$(cat "$T/err")" 'message refused: a bare CR in it' "bare CR: said so"
+echo 1 >"$INST/control/smtpnormalize"
+{ printf 'To: a@x.org\n\n'; head -c 65535 /dev/zero | tr '\0' a; printf '\rlone\rcr\r\n'; } | cap inject
+is "$?" 0 "smtpnormalize: bare CRs accepted (one across 64 KB pieces)"
+is "$(tail -3 "$CAP/msg" | cut -c1-4 | tr '\n' '~')" "aaaa~lone~cr~" "smtpnormalize: each bare CR stored as a line end"
+printf 'To: a@x.org\n\na\0b\n' | cap inject 2>/dev/null
+is "$?" 100 "smtpnormalize: a NUL is still refused"
+rm -f "$INST/control/smtpnormalize"
 printf 'From alice Mon Jan  1 00:00:00 2024\nTo: a@x.org\n\nb\n' | cap inject
 like "$(caphead)" '^MBOX-Line: From alice Mon Jan  1' "an mbox From line kept as MBOX-Line"
 printf 'To: a@x.org\nthis is no header field\nmore\n' | cap inject
@@ -203,7 +221,7 @@ like "$out" 'invalid address: a+\.\.\.$' "  shown cut short"
 out=$(printf 'To: a@x.org\n\n' | QMAILQUEUE=$T/q53 inject 2>&1)
 is "$?" 111 "queue program exits 53: temporary, 111"
 like "$out" '^inject: fatal: unable to queue the message: .*disk full.* \(#53\)$' "  its reason in the message"
-out=$( { printf 'To: a@x.org\n\n'; head -c 3000000 /dev/zero; } | QMAILQUEUE=$T/q31 inject 2>&1)
+out=$( { printf 'To: a@x.org\n\n'; head -c 3000000 /dev/zero | tr '\0' a; } | QMAILQUEUE=$T/q31 inject 2>&1)
 is "$?" 100 "queue program exits 31 unread: permanent, 100"
 like "$out" 'permanently refuses the message \(#31\)$' "  its reason in the message"
 out=$(printf 'To: a@x.org\n\n' | QMAILQUEUE=$T/nonexistent inject 2>&1)

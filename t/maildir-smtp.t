@@ -68,18 +68,24 @@ like "$(cat "$T/err")" 'usage: maildir-smtp' "usage line"
 maildir-smtp "$T/nonexistent" p x 2>"$T/err"
 is "$?" 111 "a missing Maildir: 111"
 
-# ETRN to smtpd: flush the queue and push the domain's Maildir to the client
-if [ "$(id -u)" = 0 ]; then
-  net_pick
-  held m8 a@quail.test alias-dial-etrn@dial.test
-  printf 'dial.test:%s:alias-dial-\n' "$HOLD" > "$INST/control/etrndomains"
-  SPORT=$(free_port)
-  tcpserver -v -R -H -l localhost "$NET.5" "$SPORT" "$BIN/smtpd" > "$T/smtpd.log" 2>&1 &
-  kill_on_exit $!
-  wait_for 5 grep -q 'status: 0/' "$T/smtpd.log"
-  peer_start client "$NET.6" 25
-  exec 7<>"$INST/queue/lock/trigger"
-  out=$($PY - "$NET.6" "$NET.5" "$SPORT" <<'PY'
+# ETRN to smtpd (RFC 1985): flush the queue and push the domain's Maildir
+# to the domain's own route (smtproutes), never to whoever asked. The asker
+# is on one loopback address with a listener on port 25 (as root) and on
+# the route's port; the route is a listener on another address.
+net_pick
+held m8 a@quail.test alias-dial-etrn@dial.test
+printf 'dial.test:%s:alias-dial-\nnoroute.test:%s:alias-dial-\n' "$HOLD" "$HOLD" > "$INST/control/etrndomains"
+SPORT=$(free_port) RPORT=$(free_port)
+printf 'other.test:%s.6:%s\ndial.test:[%s.7]:%s:dsl\n:%s.6:%s\n' "$NET" "$RPORT" "$NET" "$RPORT" "$NET" "$RPORT" > "$INST/control/smtproutes"
+tcpserver -v -R -H -l localhost "$NET.5" "$SPORT" "$BIN/smtpd" > "$T/smtpd.log" 2>&1 &
+kill_on_exit $!
+wait_for 5 grep -q 'status: 0/' "$T/smtpd.log"
+peer_start route "$NET.7" "$RPORT"
+peer_start asker "$NET.6" "$RPORT"
+if [ "$(id -u)" = 0 ]; then peer_start asker25 "$NET.6" 25; fi
+exec 7<>"$INST/queue/lock/trigger"
+etrn() {
+  $PY - "$NET.6" "$NET.5" "$SPORT" "$@" <<'PY'
 import socket, sys
 s = socket.socket(); s.bind((sys.argv[1], 0)); s.connect((sys.argv[2], int(sys.argv[3])))
 f = s.makefile('rb')
@@ -89,18 +95,30 @@ def cmd(c):
         l = f.readline().decode().rstrip()
         if l[3:4] != '-': return l
 print(cmd(None)); print(cmd('EHLO client.test'))
-for c in ('ETRN dial.test', 'ETRN other.test', 'ETRN', 'QUIT'): print(cmd(c))
+for c in sys.argv[4:] + ['QUIT']: print(cmd(c))
 PY
-)
-  like "$out" '250 2.0.0 queuing started' "ETRN for a domain in etrndomains: 250"
-  like "$out" '459 5.7.1 ETRN is not allowed for that domain' "ETRN for another domain: 459"
-  like "$out" '501 5.5.2 ETRN needs a domain' "ETRN without a domain: 501"
-  read -t 2 -r trig <&7
-  is "$trig" flush "ETRN wrote flush to the trigger"
-  ok "the held message was pushed to the client's address" wait_for 10 test ! -e "$HOLD/new/m8"
-  like "$(peer_log client)" 'RCPT TO:<etrn@dial.test>' "the client's port 25 got it"
-  exec 7<&-
+}
+out=$(etrn 'ETRN dial.test' 'ETRN other.test' 'ETRN')
+like "$out" '250 2.0.0 queuing started' "ETRN for a domain in etrndomains: 250 (no relay, no AUTH)"
+like "$out" '459 5.7.1 ETRN is not allowed for that domain' "ETRN for another domain: 459"
+like "$out" '501 5.5.2 ETRN needs a domain' "ETRN without a domain: 501"
+read -t 2 -r trig <&7
+is "$trig" flush "ETRN wrote flush to the trigger"
+ok "the held message was pushed" wait_for 10 test ! -e "$HOLD/new/m8"
+like "$(peer_log route)" 'RCPT TO:<etrn@dial.test>' "it went to the domain's route in smtproutes ([$NET.7]:port)"
+is "$(peer_log asker)" "" "the asker's address got nothing on the route's port"
+if [ "$(id -u)" = 0 ]; then
+  is "$(peer_log asker25)" "" "the asker's address got nothing on port 25"
 else
-  skip "ETRN push needs port 25 (root)"
+  skip "a listener on the asker's port 25 needs root"
 fi
+# a domain without a route line of its own: flushed, nothing pushed (the
+# default route and other domains' routes are not the domain's own)
+held m9 a@quail.test alias-dial-etrn2@dial.test
+out=$(etrn 'ETRN noroute.test')
+like "$out" '250 2.0.0 queuing started' "ETRN for a domain without a route: 250"
+like "$(cat "$T/smtpd.log")" 'etrn no route in control/smtproutes for the domain: not pushed' "no route: logged, not pushed"
+ok "no route: the held message stays" test -e "$HOLD/new/m9"
+unlike "$(peer_log asker)" 'etrn2@' "no route: the asker got nothing"
+exec 7<&-
 done_testing

@@ -46,7 +46,7 @@ fake() {
 hub() {
   local log
   HUBPORT=$(free_port); log=$T/hub.$HUBPORT.log
-  tcpserver -v -R -H -l localhost 127.0.0.1 "$HUBPORT" "$@" "$BIN/qmqpd" >/dev/null 2>>"$log" &
+  RELAYCLIENT= tcpserver -v -R -H -l localhost 127.0.0.1 "$HUBPORT" "$@" "$BIN/qmqpd" >/dev/null 2>>"$log" &
   kill_on_exit $!
   wait_for 5 grep -q 'status: 0' "$log" || { echo "Bail out! tcpserver did not start"; exit 1; }
 }

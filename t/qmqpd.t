@@ -5,8 +5,10 @@
 inst_new
 . "$(dirname "$0")/qmtp-lib.sh"
 QM=qmqpd
+QM_ENV=RELAYCLIENT=          # direct runs: a client the rules name
 LOG=$T/qmqpd.log
-serve "$LOG"
+printf '127.0.0.1:allow,RELAYCLIENT=""\n' | tcprules "$T/qmqp.cdb" "$T/qmqp.tmp"
+serve "$LOG" -x "$T/qmqp.cdb"
 
 # ---- one message; no relay check; the server answers once and hangs up ----
 printf 'Subject: one\n\nbody line\n' >"$T/msg"
@@ -19,6 +21,66 @@ like "$(sed -n 2,3p "$Q/mess/$id" | tr '\n\t' '  ')" '^Received: from unknown \(
 is "$(tail -n +4 "$Q/mess/$id")" "$(cat "$T/msg")" "message stored unchanged below the Received lines"
 is "$(envof "$id")" 'Fa@example.org\0Ttest@localhost\0Tx@evil.example\0\0' "envelope as sent: no rcpthosts check in QMQP"
 like "$(cat "$LOG")" "qmqpd: pid [0-9]+ from 127\.0\.0\.1: accepted from=<a@example\.org> to=<test@localhost> to=<x@evil\.example> size=$(wc -c <"$T/msg" | tr -d ' ') qp=[0-9]+" "log line in smtpd's format"
+
+# ---- only the clients the rules name (RELAYCLIENT set): anyone else, or
+# qmqpd run without rules, gets D 5.7.1 before any of its package is read ----
+clearq
+printf 'x\n' | qmqp pkg s@example.org test@localhost >"$T/in"
+QM_ENV= direct
+is "$RC:$(responses)" '0:Dsorry, this client may not use QMQP: RELAYCLIENT is not set for it (#5.7.1)|' "no RELAYCLIENT (no rules, or a rule without it): D 5.7.1"
+ok "no RELAYCLIENT: nothing queued" queue_clean
+like "$(cat "$T/err")" 'qmqpd: pid [0-9]+ from 127\.0\.0\.1: refused reason=sorry, this client may not use QMQP' "no RELAYCLIENT: logged"
+printf '127.0.0.1:allow\n' | tcprules "$T/plain.cdb" "$T/plain.tmp"
+serve "$T/plain.log" -x "$T/plain.cdb"
+r=$(printf 'x\n' | qmqp pkg s@example.org x@evil.example | qmqp send "$PORT")
+like "$r" '^Dsorry, this client may not use QMQP' "a rule that allows without RELAYCLIENT: D 5.7.1"
+ok "that client: nothing queued" queue_clean
+serve "$LOG" -x "$T/qmqp.cdb"
+
+# ---- a bare CR or a NUL: D 5.6.0 (smtpd's rule; smtpnormalize makes the
+# CR a line end); CR LF stored as LF ----
+answer_msg() { # NAME EXPECTED-REGEX MESSAGE(printf)
+  clearq
+  printf "$3" | qmqp pkg s@example.org test@localhost >"$T/in"
+  direct
+  like "$RC:$(responses)" "$2" "$1"
+}
+answer_msg "bare CR before a dot: D 5.6.0" '^0:Dsorry, a bare CR in the message: lines must end with LF \(#5\.6\.0\)\|$' 'Subject: s\n\nhello\r.\r\nMAIL FROM:<x@example.org>\n'
+ok "bare CR: nothing queued" queue_clean
+answer_msg "NUL before a dot: D 5.6.0" '^0:Dsorry, the message holds a NUL byte \(#5\.6\.0\)\|$' 'Subject: s\n\nhello\n\0.\nx\n'
+ok "NUL: nothing queued" queue_clean
+answer_msg "CR LF: accepted" '^0:Kok ' 'Subject: s\r\n\r\nline\r\n'
+is "$(tail -n +4 "$Q/mess/$(ids)" | od -An -c | tr -d ' \n')" 'Subject:s\n\nline\n' "CR LF stored as LF"
+echo 1 >"$INST/control/smtpnormalize"
+answer_msg "smtpnormalize: bare CR accepted" '^0:Kok ' 'Subject: s\n\nhello\r.\r\nMAIL FROM:<x@example.org>\n'
+is "$(tail -n +4 "$Q/mess/$(ids)" | od -An -c | tr -d ' \n')" 'Subject:s\n\nhello\n.\nMAILFROM:<x@example.org>\n' "smtpnormalize: stored as LF"
+answer_msg "smtpnormalize: NUL still refused" '^0:Dsorry, the message holds a NUL byte' 'a\0b\n'
+rm -f "$INST/control/smtpnormalize"
+
+# ---- databytes (smtpd's 50 MiB default): judged on the message's length
+# before a byte of it reaches a queue program; the package is read to its
+# end and answered D ----
+printf '#!/bin/sh\nwc -c >>"%s/qqbytes"; exit 71\n' "$T" >"$T/qqcount"; chmod +x "$T/qqcount"
+clearq
+rm -f "$T/qqbytes"
+$PY -c 'import sys
+def ns(b): return str(len(b)).encode() + b":" + b + b","
+m = b"Subject: big\n\n" + (b"x" * 1023 + b"\n") * (60 * 1024)
+sys.stdout.buffer.write(ns(ns(m) + ns(b"s@example.org") + ns(b"x@evil.example")))' >"$T/in"
+direct_env QMAILQUEUE="$T/qqcount"
+is "$RC:$(responses)" '0:Dsorry, that message size exceeds my databytes limit (#5.3.4)|' "60 MiB, no control/databytes: D 5.3.4"
+ok "60 MiB: no queue program started (none of it written anywhere)" test ! -e "$T/qqbytes"
+ok "60 MiB: nothing queued, nothing in tmp/" queue_clean
+like "$(cat "$T/err")" 'rejected from=<s@example\.org> size=62914574 reason=sorry, that message size exceeds' "60 MiB: logged with its size"
+echo 1000 >"$INST/control/databytes"
+head -c 1001 /dev/zero | tr '\0' a | qmqp pkg s@example.org test@localhost >"$T/in"
+direct_env QMAILQUEUE="$T/qqcount"
+is "$RC:$(responses)" '0:Dsorry, that message size exceeds my databytes limit (#5.3.4)|' "control/databytes 1000, 1001 bytes: D 5.3.4"
+ok "1001 bytes: no queue program started" test ! -e "$T/qqbytes"
+head -c 1000 /dev/zero | tr '\0' a | qmqp pkg s@example.org test@localhost >"$T/in"
+direct
+like "$RC:$(responses)" '^0:Kok ' "control/databytes 1000, 1000 bytes: accepted"
+rm -f "$INST/control/databytes"
 
 # ---- the null sender; a message on one 6.7 MB line ----
 clearq
@@ -63,7 +125,7 @@ bad "no comma after the package" '25:4:abcd,3:a@b,9:x@example,;'
 bad "closed inside the package" '25:4:abcd,3:a@b,9:x@ex' 'closed the connection inside the package'
 clearq
 printf '4294967296:1000:Subject: big\n' >"$T/in"
-RC=$(ulimit -v 65536 && TCPREMOTEIP=127.0.0.1 "$BIN/qmqpd" <"$T/in" 2>"$T/err" >"$T/out"; echo $?)
+RC=$(ulimit -v 65536 && TCPREMOTEIP=127.0.0.1 RELAYCLIENT= "$BIN/qmqpd" <"$T/in" 2>"$T/err" >"$T/out"; echo $?)
 is "$RC" 100 "4 GB length under a 64 MB limit: exit 100 when the client leaves (nothing allocated)"
 like "$(cat "$T/err")" 'closed the connection inside the package' "4 GB length: streamed, not allocated"
 ok "4 GB length: nothing queued" queue_clean
@@ -80,7 +142,7 @@ stalled '50:20:Subject: slow' "$LOG"
 service_start QMQP_PORT
 r=$(printf 'x\n' | qmqp pkg s@example.org x@evil.example | qmqp send "$SP")
 like "$r" '^Kok ' "run script: qmqpd on QMQP_PORT"
-is "$(cat "$T/svc/control/tcp.qmqp")" $'127.:allow\n::1:allow\n:deny' "run script: default rules allow loopback (127. and ::1) only"
+is "$(cat "$T/svc/control/tcp.qmqp")" $'127.:allow,RELAYCLIENT=""\n::1:allow,RELAYCLIENT=""\n:deny' "run script: default rules allow loopback (127. and ::1) only, and name them with RELAYCLIENT"
 is "$(ls "$T/svc/queue/mess" | grep -vc env)" 1 "run script: the message is in that instance's queue"
 
 # ---- unreadable control file; usage ----

@@ -9,6 +9,7 @@
 #   qmtp parse                    # the responses in a byte stream, one a line
 #   serve LOG [tcpserver opts]    # $QM under tcpserver on 127.0.0.1; sets PORT
 #   direct / direct_env VAR=VALUE...   # $QM on $T/in: $T/out, $T/err, RC
+#                                      # (with $QM_ENV's VAR=VALUE words first)
 #   responses                     # $T/out's responses, '|'-separated
 #   ids, nmsg, clearq, queue_clean, envof ID   # the queue
 #   bad NAME INPUT [LOG-REGEX]    # malformed input: exit 100, nothing said or queued
@@ -75,8 +76,8 @@ serve() {
   kill_on_exit $!
   wait_for 5 grep -q 'status: 0' "$log" || { echo "Bail out! tcpserver did not start"; exit 1; }
 }
-direct() { TCPREMOTEIP=127.0.0.1 "$BIN/$QM" <"$T/in" >"$T/out" 2>"$T/err"; RC=$?; }
-direct_env() { TCPREMOTEIP=127.0.0.1 env "$@" "$BIN/$QM" <"$T/in" >"$T/out" 2>"$T/err"; RC=$?; }
+direct() { TCPREMOTEIP=127.0.0.1 env ${QM_ENV:-} "$BIN/$QM" <"$T/in" >"$T/out" 2>"$T/err"; RC=$?; }
+direct_env() { TCPREMOTEIP=127.0.0.1 env ${QM_ENV:-} "$@" "$BIN/$QM" <"$T/in" >"$T/out" 2>"$T/err"; RC=$?; }
 responses() { qmtp parse <"$T/out" | tr '\n' '|'; }
 ids() { ls "$Q/mess" | grep -v '\.env$'; }
 nmsg() { ids | wc -l | tr -d ' '; }

@@ -18,12 +18,37 @@ is "$(tail -n +4 "$Q/mess/$id")" "$(cat "$T/msg")" "message stored unchanged bel
 is "$(envof "$id")" 'Fa@example.org\0Ttest@localhost\0\0' "envelope stored as sent"
 like "$(cat "$T/qmtpd.log")" "qmtpd: pid [0-9]+ from 127\.0\.0\.1: accepted from=<a@example\.org> to=<test@localhost> size=$(wc -c <"$T/msg" | tr -d ' ') qp=[0-9]+" "log line in smtpd's format"
 
-# ---- CRLF encoding: CR LF becomes LF, a lone CR stays ----
+# ---- CRLF encoding: CR LF becomes LF; a bare CR or a NUL refuses the
+# message in either encoding (smtpd's rule), the session goes on ----
 clearq
-r=$(printf 'Subject: two\n\na\rb\n' | qmtp pkg --crlf a@example.org test@localhost | qmtp send "$PORT")
+r=$(printf 'Subject: two\n\na\nb\n' | qmtp pkg --crlf a@example.org test@localhost | qmtp send "$PORT")
 like "$r" '^Kok ' "CRLF-encoded package accepted"
 id=$(ids)
-is "$(tail -n +4 "$Q/mess/$id" | od -An -c | tr -d ' \n')" 'Subject:two\n\na\rb\n' "CRLF stored as LF, lone CR kept"
+is "$(tail -n +4 "$Q/mess/$id" | od -An -c | tr -d ' \n')" 'Subject:two\n\na\nb\n' "CRLF stored as LF"
+clearq
+r=$(printf 'Subject: lf\r\n\r\na\r\n' | qmtp pkg a@example.org test@localhost | qmtp send "$PORT")
+is "$(tail -n +4 "$Q/mess/$(ids)" | od -An -c | tr -d ' \n')" 'Subject:lf\n\na\n' "LF encoding: CR LF stored as LF too (nothing stored holds a CR)"
+clearq
+{ printf 'Subject: smuggle\n\nhello\r.\r\nMAIL FROM:<x@example.org>\n' | qmtp pkg a@example.org test@localhost
+  printf 'Subject: smuggle\n\nhello\r.\rMAIL FROM:<x@example.org>\n' | qmtp pkg --crlf a@example.org test@localhost
+  printf 'Subject: nul\n\nhello\n\0.\nx\n' | qmtp pkg a@example.org test@localhost
+  printf 'Subject: nul\n\nhello\n.\0\nx\n' | qmtp pkg --crlf a@example.org test@localhost
+  printf 'Subject: fine\n\nx\n' | qmtp pkg a@example.org test@localhost; } >"$T/in"
+direct
+like "$(responses)" '^Dsorry, a bare CR[^|]*\|Dsorry, a bare CR[^|]*\|Dsorry, the message holds a NUL byte \(#5\.6\.0\)\|Dsorry, the message holds a NUL byte \(#5\.6\.0\)\|Kok ' \
+  "bare CR (LF and CRLF encodings) and NUL: D 5.6.0 each; the next package accepted"
+is "$(nmsg)" 1 "bare CR and NUL: only the good message queued"
+like "$(cat "$T/err")" 'rejected from=<a@example\.org> size=[0-9]+ reason=sorry, the message holds a NUL byte' "NUL refusal logged"
+clearq
+echo 1 >"$INST/control/smtpnormalize"
+printf 'Subject: smuggle\n\nhello\r.\r\nMAIL FROM:<x@example.org>\n' | qmtp pkg a@example.org test@localhost >"$T/in"
+direct
+like "$(responses)" '^Kok ' "smtpnormalize: a bare CR is accepted"
+is "$(tail -n +4 "$Q/mess/$(ids)" | od -An -c | tr -d ' \n')" 'Subject:smuggle\n\nhello\n.\nMAILFROM:<x@example.org>\n' "smtpnormalize: the bare CR stored as LF"
+printf 'x\0y\n' | qmtp pkg a@example.org test@localhost >"$T/in"
+direct
+like "$(responses)" '^Dsorry, the message holds a NUL byte' "smtpnormalize: a NUL is still refused"
+rm -f "$INST/control/smtpnormalize"
 
 # ---- two packages on one connection; responses per recipient, in order ----
 clearq
@@ -58,7 +83,11 @@ r=$(printf 'x\n' | qmtp pkg s@example.org x@evil.example | qmtp send "$PORT")
 like "$r" '^Kok ' "RELAYCLIENT set by tcprules: relaying allowed"
 is "$(envof "$(ids)")" 'Fs@example.org\0Tx@evil.example\0\0' "relayed recipient queued"
 
-# ---- databytes: refused after the whole package, the session goes on ----
+# ---- databytes: judged on the message's netstring length before any of
+# it is read into the queue (no queue program starts for it); the rest of
+# the package is read and dropped, every recipient gets D, the session
+# goes on. $T/qqcount is a queue program that records the bytes it got.
+printf '#!/bin/sh\nwc -c >>"%s/qqbytes"; exit 71\n' "$T" >"$T/qqcount"; chmod +x "$T/qqcount"
 clearq
 echo 100 >"$INST/control/databytes"
 { head -c 300 /dev/zero | tr '\0' a | qmtp pkg s@example.org test@localhost
@@ -66,8 +95,29 @@ echo 100 >"$INST/control/databytes"
 direct
 like "$(responses)" '^Dsorry, that message size exceeds my databytes limit \(#5\.3\.4\)\|Kok ' "databytes: big refused (5.3.4), the next one accepted"
 is "$(nmsg)" 1 "databytes: only the small message queued"
+rm -f "$T/qqbytes"
+direct_env QMAILQUEUE="$T/qqcount"
+like "$(responses)" '^Dsorry, that message size exceeds my databytes limit \(#5\.3\.4\)\|Z' "databytes: judged before the queue program"
+is "$(wc -l <"$T/qqbytes" | tr -d ' ')" 1 "databytes: a queue program ran for the small message only"
 rm -f "$INST/control/databytes"
+# no control/databytes: smtpd's default (50 MiB). 60 MiB to a foreign
+# recipient from a client that may not relay, and to a local one: D for
+# each, and the queue program never sees a byte of them
 clearq
+rm -f "$T/qqbytes"
+$PY -c 'import sys
+def ns(b): return str(len(b)).encode() + b":" + b + b","
+m = b"\n" + b"Subject: big\n\n" + (b"x" * 1023 + b"\n") * (60 * 1024)
+sys.stdout.buffer.write(ns(m) + ns(b"s@example.org") + ns(ns(b"x@evil.example") + ns(b"test@localhost")))
+sys.stdout.buffer.write(ns(b"\nsmall\n") + ns(b"s@example.org") + ns(ns(b"test@localhost")))' >"$T/in"
+direct_env QMAILQUEUE="$T/qqcount"
+like "$(responses)" '^Dsorry, that domain isn.t in my list of allowed rcpthosts \(#5\.7\.1\)\|Dsorry, that message size exceeds my databytes limit \(#5\.3\.4\)\|Z' \
+  "60 MiB, no control/databytes: D for each recipient (5.7.1, then 5.3.4: the 50 MiB default); the next package read"
+is "$(wc -l <"$T/qqbytes" | tr -d ' ')" 1 "60 MiB: one queue program ran, for the small package only"
+ok "60 MiB: the queue program got a few hundred bytes, none of the 60 MiB" test "$(head -n 1 "$T/qqbytes")" -lt 4096
+ok "60 MiB: nothing queued, nothing left in tmp/" queue_clean
+clearq
+printf 'xxxx\n' | qmtp pkg s@example.org test@localhost >"$T/in"
 direct_env DATABYTES=3
 like "$(responses)" '^Dsorry, that message size' "DATABYTES overrides control/databytes"
 ok "DATABYTES: nothing queued" queue_clean

@@ -56,6 +56,13 @@ is "$(capenv)" "Falice@mail.example.com|Ta@x.org|Tb@x.org|Tc@x.org||" "-t: a fol
 printf 'To: a@x.org\r\nCc: b@x.org\r\n\r\nline\r\n' | cap sendmail -t
 is "$(capenv)" "Falice@mail.example.com|Ta@x.org|Tb@x.org||" "-t: CRLF input"
 is "$(grep -c $'\r' "$CAP/msg")" 0 "  no CR kept"
+# a bare CR or a NUL refuses the message (the rule of every way in)
+printf 'To: a@x.org\n\nhello\r.\r\nMAIL FROM:<x@example.org>\n' | cap sendmail -t 2>"$T/err"
+is "$?" 100 "bare CR: refused, exit 100"
+ok "  the queue program got no envelope" test ! -s "$CAP/env"
+like "$(cat "$T/err")" '^sendmail: fatal: message refused: a bare CR' "  said so"
+printf 'To: a@x.org\n\nhello\n\0.\nx\n' | cap sendmail -t 2>/dev/null
+is "$?" 100 "NUL: refused, exit 100"
 printf 'To: h@x.org\nResent-To: r@x.org\n\n' | cap sendmail -t
 is "$(capenv)" "Falice@mail.example.com|Tr@x.org||" "-t: a resent message goes to Resent-To"
 out=$(printf 'Subject: none\n\n' | cap sendmail -t 2>&1)

@@ -30,8 +30,8 @@ is "$(para servercert.pem)" "servercert.pem: (Default.) No certificate: STARTTLS
 is "$(para users/cdb)" "users/cdb: 1 exact and 2 prefix entries. Modified recently enough; hopefully up to date." \
   "users/cdb: entries counted from mkinstance's assign"
 unlike "$out" "I have no idea" "a fresh instance has no unknown file"
-is "$(para databytes)" "databytes: (Default.) SMTP DATA limit is 52428800 bytes." "databytes: smtpd's default"
-is "$(para smtpnormalize)" "smtpnormalize: (Default.) Bare LF or CR in SMTP DATA is refused." "a missing flag file"
+is "$(para databytes)" "databytes: (Default.) SMTP, QMTP and QMQP message limit is 52428800 bytes." "databytes: smtpd's default"
+is "$(para smtpnormalize)" "smtpnormalize: (Default.) Bare LF or CR in SMTP DATA, and bare CR on every way in, is refused." "a missing flag file"
 missing=
 for f in authplaintext badmailfrom.cdb badrcptto.cdb smtpgreetdelay badrcptto concurrencyincoming \
          concurrencyremote databytes defaultdelivery defaulthost doublebouncehost doublebounceto \
@@ -51,13 +51,13 @@ printf 'evil\033]0;x\007host\n' > "$C/helohost"
 printf 'x\n' > "$C/zzz-unknown"; printf 'x\n' > "$C/aaa-unknown"; printf 'x\n' > "$C/me~"
 out=$(showctl 2>&1); rc=$?
 is "$rc" 0 "with values: exit 0"
-is "$(para databytes)" "databytes: SMTP DATA limit is 1000000 bytes." "databytes value"
+is "$(para databytes)" "databytes: SMTP, QMTP and QMQP message limit is 1000000 bytes." "databytes value"
 is "$(para badmailfrom 2)" "badmailfrom: 
 spam@example.com not accepted in MAIL FROM.
 @bad.example not accepted in MAIL FROM." "a list without comments and blank lines"
 is "$(para virtualdomains 1)" "virtualdomains: 
 Virtual domain: x.example:alice" "virtualdomains"
-is "$(para smtpnormalize)" "smtpnormalize: Bare LF or CR in SMTP DATA is turned into a line end." "a flag file: present, even empty"
+is "$(para smtpnormalize)" "smtpnormalize: Bare LF or CR in SMTP DATA, and bare CR on every way in, is turned into a line end." "a flag file: present, even empty"
 is "$(para helohost)" "helohost: SMTP client HELO host name is evil?]0;x?host." "control bytes shown as ?"
 unlike "$out" $'\033' "no escape byte reaches the terminal"
 is "$(printf '%s\n' "$out" | grep 'no idea')" "aaa-unknown: I have no idea what this file does.

@@ -3,6 +3,8 @@
  *   smtp-lib data N  stdin as DATA (N bytes at a time; 0: chunked BDAT);
  *                    prints the decoded bytes, then "|flags=F done=D rest=" and
  *                    the input left unused
+ *   smtp-lib lf N    the same for a message in LF form (QMTP, QMQP, local
+ *                    submission: lf and chunked set), N bytes at a time
  *   smtp-lib b64e|b64d  stdin encoded or decoded (lib/b64.c), or "EINVAL" */
 #include <errno.h>
 #include <stdio.h>
@@ -28,7 +30,7 @@ static int path(void)
   return 0;
 }
 
-static int data(size_t step)
+static int data(size_t step, int lf)
 {
   static char in[1 << 20];
   struct smtp_data d;
@@ -36,7 +38,8 @@ static int data(size_t step)
   size_t n = fread(in, 1, sizeof in, stdin), used = 0;
   int done = 0;
   smtp_data_init(&d, 100000, 20, 5, 2);
-  d.chunked = step == 0;
+  d.chunked = step == 0 || lf;
+  d.lf = lf;
   if (!step) step = 1;
   while (used < n && !done) {
     size_t k = n - used < step ? n - used : step;
@@ -64,6 +67,7 @@ int main(int argc, char **argv)
   if (argc > 1 && !strcmp(argv[1], "b64e")) return b64(0);
   if (argc > 1 && !strcmp(argv[1], "b64d")) return b64(1);
   if (argc > 1 && !strcmp(argv[1], "path")) return path();
-  if (argc > 2 && !strcmp(argv[1], "data")) return data((size_t)atoi(argv[2]));
+  if (argc > 2 && !strcmp(argv[1], "data")) return data((size_t)atoi(argv[2]), 0);
+  if (argc > 2 && !strcmp(argv[1], "lf")) return data((size_t)atoi(argv[2]), 1);
   return 100;
 }

@@ -75,6 +75,29 @@ is "$(printf 'a\r\n.\r\n.x\r\n' | "$T/smtp-lib" data 0 | od -An -c | tr -s ' \n'
    "$(printf 'a\n.\n.x\n|flags=0 done=0 rest=' | od -An -c | tr -s ' \n' ' ')" "chunked: dots are data"
 is "$(printf 'a\r\nb\r' | "$T/smtp-lib" data 0 | tail -1)" "|flags=2 done=0 rest=" "chunked: a CR at the very end is bare"
 
+# a NUL anywhere is flagged (64), in DATA and in BDAT
+is "$(printf 'a\r\n\0.\r\n.\r\n' | "$T/smtp-lib" data 1 | tail -c 22)" "|flags=64 done=1 rest=" "data: NUL before a dot flagged"
+is "$(printf 'a\r\n.\0\r\n.\r\n' | "$T/smtp-lib" data 9 | tail -c 22)" "|flags=64 done=1 rest=" "data: NUL after a dot flagged"
+is "$(printf 'body text \0 more\r\n.\r\n' | "$T/smtp-lib" data 100 | tail -c 22)" "|flags=64 done=1 rest=" "data: NUL inside a run flagged"
+is "$(printf 'a\r\n\0.\r\n' | "$T/smtp-lib" data 0 | tail -c 22)" "|flags=64 done=0 rest=" "chunked: NUL flagged"
+
+# LF form (QMTP, QMQP, sendmail and inject): LF and CRLF end lines and are
+# stored as LF, a bare CR is flagged (stored as LF), so nothing stored
+# holds a CR; NUL flagged; dots are data
+for step in 1 3 1000; do
+  while IFS='	' read -r in want; do
+    is "$(printf "$in" | "$T/smtp-lib" lf $step | od -An -c | tr -s ' \n' ' ')" \
+       "$(printf "$want" | od -An -c | tr -s ' \n' ' ')" "lf (step $step) $in"
+  done <<'TABLE'
+a\nb\n.\n	a\nb\n.\n|flags=0 done=0 rest=
+a\r\nb\r\n.\r\n	a\nb\n.\n|flags=0 done=0 rest=
+hello\r.\r\nMAIL FROM:x\n	hello\n.\nMAIL FROM:x\n|flags=2 done=0 rest=
+a\r\r\nb	a\n\nb|flags=2 done=0 rest=
+a\n\0.\nb\n	a\n\0.\nb\n|flags=64 done=0 rest=
+end\r	end\n|flags=2 done=0 rest=
+TABLE
+done
+
 # lib/b64.c, against base64(1)
 for x in '' a ab abc abcd 'user\0pass' '\xff\xfe\x80 binary\x01'; do
   is "$(printf "$x" | "$T/smtp-lib" b64e)" "$(printf "$x" | base64 -w0)" "b64 encode: as base64(1) does, $(printf "$x" | wc -c) bytes"

@@ -39,10 +39,11 @@ done <<'TABLE'
 250-x\n250-AUTH CRAM-MD5\n250 PIPELININGX	------- size=0
 TABLE
 
-# the DATA encoder, fed 1 byte and 4096 bytes at a time
+# the DATA encoder, fed 1, 3 and 4096 bytes at a time: no bare CR or LF
+# and no NUL ever leaves, whatever the queue holds
 while IFS='	' read -r in want; do
   [ -n "$in" ] || continue
-  for step in 1 4096; do
+  for step in 1 3 4096; do
     is "$(printf "$in" | "$L" dot $step | od -An -c | tr -s ' \n' ' ')" \
        "$(printf "$want" | od -An -c | tr -s ' \n' ' ')" "dot (step $step) $in"
   done
@@ -52,8 +53,15 @@ a\nb\n	a\r\nb\r\n.\r\n
 a\r\nb\n	a\r\nb\r\n.\r\n
 no newline	no newline\r\n.\r\n
 x.\n.y	x.\r\n..y\r\n.\r\n
-a\rb\n	a\rb\r\n.\r\n
+a\rb\n	a\r\nb\r\n.\r\n
 \n\n	\r\n\r\n.\r\n
+hello\r.\r\nMAIL FROM:<x>\n	hello\r\n..\r\nMAIL FROM:<x>\r\n.\r\n
+a\n.\rb\n	a\r\n..\r\nb\r\n.\r\n
+a\r\r\nb	a\r\n\r\nb\r\n.\r\n
+end\r	end\r\n.\r\n
+a\n\0.\nb\n	a\r\n..\r\nb\r\n.\r\n
+a\n.\0\nb\n	a\r\n..\r\nb\r\n.\r\n
+x\0y\r\0\n	xy\r\n\r\n.\r\n
 TABLE
 is "$(printf '' | "$L" dot 1 | od -An -c | tr -s ' \n' ' ')" "$(printf '.\r\n' | od -An -c | tr -s ' \n' ' ')" "an empty message: the dot alone"
 
