@@ -840,6 +840,10 @@ static int exec_local(struct child *c)
 {
   char prog[4096];
   struct userinfo *u = c->u;
+  /* qmail-lspawn's rule: no delivery as root, but in an instance (home.h),
+   * where queue-manager runs as the one user who made it */
+  if (u->uid == 0 && !home_instance(c->q->home))
+    return child_fail("refusing to deliver as root: uid 0 for user ", u->user.s);
   if (getuid() == 0) {
     gid_t g = (gid_t)u->gid;
     if (setgroups(1, &g) < 0 || setgid(g) < 0 || setuid((uid_t)u->uid) < 0)
