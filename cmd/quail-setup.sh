@@ -212,7 +212,7 @@ internet_server() {
   tls_cert
   put spf mark
   put rcptcheck 1
-  put checkpassword "$home/bin/checkpassword /bin/true"
+  put checkpassword "$home/bin/verifypw /bin/true"
   sign=$home/bin/dkim-sign check=$home/bin/auth-check
   rules smtp "$(printf '127.:allow,RELAYCLIENT="",QMAILQUEUE="%s"\n::1:allow,RELAYCLIENT="",QMAILQUEUE="%s"\n:allow,QMAILQUEUE="%s",AUTHQUEUE="%s"\n' "$sign" "$sign" "$check" "$sign")"
 }

@@ -179,6 +179,9 @@ set_owners() {
   own root:quail 755 "$root" "$root/bin" "$root/control" "$root/users" "$root/service" "$root/log"
   own root:quail 755 "$root"/bin/*
   own quailq:quail 4711 "$root/bin/queue-writer"
+  # SMTP AUTH's password check: setuid root only to open users/passwd.cdb
+  # (0600 root), and only smtpd's group may run it
+  own root:nofiles 4750 "$root/bin/verifypw"
   own quailq:quail 750 "$root/queue" "$root/queue/lock"
   own quailq:quail 700 "$root/queue/tmp" "$root/queue/mess" "$root/queue/bounce" "$root/queue/hold" "$root/queue/free"
   own quailq:quail 622 "$root/queue/lock/trigger"

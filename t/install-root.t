@@ -122,6 +122,33 @@ is "$?" 0 "SMTP to the installed smtpd accepted"
 ok "it lands in the Maildir too" wait_for 15 md_has "$P/box/Maildir" 2
 like "$(cat "$P/log/smtpd/current" 2>/dev/null)" "pid [0-9]+ from 127.0.0.1" "smtpd's log has the connection"
 ls -n "$P/queue/mess" > "$T/mess" 2>&1
+
+# SMTP AUTH on the installed system: smtpd runs as quaild, the password
+# database stays 0600 root, and verifypw (setuid root only to open it)
+# answers yes or no
+is "$(own "$P/bin/verifypw")" "root:nofiles 4750" "verifypw setuid root, run by group nofiles only"
+printf 'auth pw 1\n' | QUAIL_HOME=$P "$P/bin/quail-passwd" add alice "$nuid" "$ngid" "$P/box"
+is "$?" 0 "quail-passwd adds alice"
+is "$(own "$P/users/passwd.cdb")" "root:root 600" "users/passwd.cdb is root's, mode 600"
+nok "quaild cannot read users/passwd.cdb" runuser -u quaild -- cat "$P/users/passwd.cdb"
+if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=localhost \
+     -keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null; then
+  (umask 077; cat "$T/cert.pem" "$T/key.pem" > "$P/control/servercert.pem")
+  chown quaild "$P/control/servercert.pem"
+  sw() { swaks --server 127.0.0.1:"$SP" --tls --from a@example.org --to box@localhost --timeout 20 "$@" 2>&1; }
+  out=$(sw --auth PLAIN --auth-user alice --auth-password 'auth pw 1')
+  like "$out" '235 2.7.0' "AUTH PLAIN over STARTTLS with quail-passwd's password: 235"
+  like "$out" '250 2.0.0 ok' "and the message is accepted"
+  out=$(sw --auth LOGIN --auth-user alice --auth-password 'auth pw 1')
+  like "$out" '235 2.7.0' "AUTH LOGIN over STARTTLS: 235"
+  out=$(sw --auth PLAIN --auth-user alice --auth-password 'auth pw 2')
+  like "$out" '535 5.7.8' "a wrong password: 535"
+  out=$(sw --auth LOGIN --auth-user nobody-here --auth-password 'auth pw 1')
+  like "$out" '535 5.7.8' "an unknown user: 535 too"
+  unlike "$(cat "$P/log/smtpd/current")" 'auth temporary failure' "no temporary failure logged"
+else
+  for i in 1 2 3 4 5 6; do skip "openssl cannot make a certificate"; done
+fi
 ok "queue empty, nothing left behind" wait_for 10 eval 'test -z "$(ls "$P/queue/mess")"'
 
 # remote deliveries run as quailr, not root: smtp-sink holds DATA long
