@@ -131,6 +131,13 @@ printf 'auth pw 1\n' | QUAIL_HOME=$P "$P/bin/quail-passwd" add alice "$nuid" "$n
 is "$?" 0 "quail-passwd adds alice"
 is "$(own "$P/users/passwd.cdb")" "root:root 600" "users/passwd.cdb is root's, mode 600"
 nok "quaild cannot read users/passwd.cdb" runuser -u quaild -- cat "$P/users/passwd.cdb" 2>/dev/null
+printf 'alice\0auth pw 1\0\0' > "$T/fd3a"
+is "$(runuser -u quaild -- "$P/bin/verifypw" sh -c 'echo $(id -u):$(id -ru):$(id -g)' 3<"$T/fd3a")" \
+  "$(id -u quaild):$(id -u quaild):$(id -g quaild)" "verifypw run by quaild: the program runs as quaild, root given up"
+runuser -u quaild -- "$P/bin/verifypw" true 3<"$T/fd3a"; is "$?" 0 "verifypw as quaild: the right password, exit 0"
+printf 'alice\0wrong\0\0' > "$T/fd3b"
+runuser -u quaild -- "$P/bin/verifypw" true 3<"$T/fd3b"; is "$?" 1 "verifypw as quaild: a wrong password, exit 1"
+nok "nobody (not in group nofiles) cannot run verifypw" runuser -u nobody -- "$P/bin/verifypw" true 3<"$T/fd3a" 2>/dev/null
 if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=localhost \
      -keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null; then
   (umask 077; cat "$T/cert.pem" "$T/key.pem" > "$P/control/servercert.pem")
@@ -223,7 +230,8 @@ refused() { grep -q "warning: command refused from uid $(id -u quailr)\$" "$P/lo
 ok "queue-manager logs the refusal" wait_for 5 refused
 ok "and the message is still queued" test -e "$P/queue/mess/$id"
 is "$(QUAIL_HOME=$P "$P/bin/queue-admin" bounce "$id" 2>&1)" "bounced #$id" "queue-admin bounce as root"
-like "$(cat "$P/log/queue-manager/current")" "admin bounce msg $id" "queue-manager acted on it at once"
+acted() { grep -q "admin bounce msg $id\$" "$P/log/queue-manager/current"; }
+ok "queue-manager acted on it" wait_for 10 acted
 gone() { [ ! -e "$P/queue/mess/$id" ]; }
 ok "the message leaves the queue" wait_for 15 gone
 rm -f "$P/control/smtproutes"
