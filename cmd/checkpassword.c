@@ -11,6 +11,7 @@
  * timestamp (APOP), it is the MD5 in hex of the timestamp and the entry's
  * APOP secret. Then, as root, sets the user's groups and gid, enters the
  * home directory and sets the uid (not root: only enters the directory);
+ * an entry with uid 0 is refused (111), except in an instance (home.h);
  * sets USER, HOME, SHELL and, for a cdb entry, MAILDIR; and runs prog.
  *
  * Exit codes are the interface's: 1 the password is unacceptable (or the
@@ -34,15 +35,9 @@
 
 #define CP_BAD        1        /* the interface's exit codes */
 #define CP_MISUSE     2
-#define INPUT_MAX     512      /* bytes on fd 3, as the interface says */
 #define CHECK_TIMEOUT 60       /* seconds for everything before the exec */
 #define PATH_MAX_HOME 4096
 #define SHELL_DEFAULT "/bin/sh"
-
-struct input {
-  char buf[INPUT_MAX + 1];
-  const char *name, *password, *stamp;
-};
 
 struct user {
   struct pw_entry e;
@@ -84,32 +79,16 @@ static void __attribute__((noreturn)) die_bad(void) { _exit(CP_BAD); }
 
 /* ---- the input ---- */
 
-/* fd 3 to its end; more than INPUT_MAX bytes is not a password we accept */
-static void read_input(struct input *in)
+/* fd 3 to its end; more than PW_INPUT_MAX bytes is not a password we accept */
+static void read_input(struct pw_input *in)
 {
-  size_t len = 0, i = 0, field;
-  const char *f[3];
-  for (;;) {
-    ssize_t r = read(3, in->buf + len, sizeof in->buf - len);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) die_read();
-    if (r == 0) break;
-    len += (size_t)r;
-    if (len > INPUT_MAX) die_bad();
+  if (pw_input_read(3, in) < 0) {
+    if (errno == EMSGSIZE) die_bad();
+    if (errno == EINVAL) die_input();
+    die_read();
   }
   close(3);
-  for (field = 0; field < 3; field++) {
-    const char *nul = i < len ? memchr(in->buf + i, 0, len - i) : 0;
-    if (!nul) die_input();
-    f[field] = in->buf + i;
-    i = (size_t)(nul - in->buf) + 1;
-  }
-  in->name = f[0];
-  in->password = f[1];
-  in->stamp = f[2];
 }
-
-static void forget(struct input *in) { explicit_bzero(in->buf, sizeof in->buf); }
 
 /* ---- finding the user ---- */
 
@@ -165,7 +144,7 @@ static int find_user(struct user *u, const char *home)
 
 /* ---- the password ---- */
 
-static int password_ok(const struct user *u, const struct input *in)
+static int password_ok(const struct user *u, const struct pw_input *in)
 {
   int r;
   if (*in->stamp && u->e.apop.len && pw_apop_check(in->stamp, u->e.apop.s, in->password)) return 1;
@@ -177,10 +156,12 @@ static int password_ok(const struct user *u, const struct input *in)
 /* ---- becoming the user ---- */
 
 /* groups, gid, home directory, uid: in that order, and only as root */
-static void become(const struct user *u)
+static void become(const struct user *u, const char *home)
 {
   gid_t gid = (gid_t)u->e.gid;
   if (geteuid() == 0) {
+    if (u->e.uid == 0 && !home_instance(home))
+      diag_die(EXIT_TEMP, "refusing to become ", u->name, ": uid 0, and a mail user may not be root", (char *)0);
     if ((u->system ? initgroups(u->name, gid) : setgroups(1, &gid)) < 0) die_switch("set the groups", u->name);
     if (setgid(gid) < 0) die_switch("set the gid", u->name);
   }
@@ -205,8 +186,9 @@ static void set_env(const struct user *u)
 
 int main(int argc, char **argv)
 {
-  static struct input in;
+  static struct pw_input in;
   struct user u;
+  const char *home;
   int found;
 
   diag_init("checkpassword");
@@ -216,15 +198,16 @@ int main(int argc, char **argv)
   read_input(&in);
   memset(&u, 0, sizeof u);
   u.name = in.name;
-  found = find_user(&u, home_dir(getenv("QUAIL_HOME")));
+  home = home_dir(getenv("QUAIL_HOME"));
+  found = find_user(&u, home);
   if (!found) {
     pw_spend(in.password);            /* an unknown user costs what a wrong password costs */
     die_bad();
   }
   if (!password_ok(&u, &in)) die_bad();
-  become(&u);
+  become(&u, home);
   set_env(&u);
-  forget(&in);
+  pw_input_forget(&in);
   pw_free(&u.e);
   alarm(0);
   execvp(argv[1], argv + 1);

@@ -5,6 +5,8 @@
  * never half of one. The assign file must end with a line ".".
  * When HOME/users/rcpt.cdb exists (the RCPT-time check is in use), newu
  * then runs HOME/bin/newrcpt to compile it again (newrcpt(8)).
+ * An entry with uid 0 is refused (qmail-lspawn's rule: no mail user is
+ * root), except in an instance (home.h), which runs as the user who made it.
  * Exit codes: 0 done, 100 usage or a malformed assign file, 111 a
  * temporary failure (nothing is replaced). */
 #include <errno.h>
@@ -20,6 +22,13 @@
 #include "users.h"
 
 #define ASSIGN_MAX (64 * 1024 * 1024)
+
+/* the uid of an entry's value (user NUL uid NUL ...) is 0 */
+static int root_entry(const struct str *val)
+{
+  unsigned long uid;
+  return scan_ulong(val->s + strlen(val->s) + 1, &uid) > 0 && uid == 0;
+}
 
 static void die_read(void) { diag_diesys(EXIT_TEMP, "unable to read users/assign", (char *)0); }
 static void die_write(void) { diag_diesys(EXIT_TEMP, "unable to write users/cdb", (char *)0); }
@@ -38,12 +47,13 @@ int main(int argc, char **argv)
   struct cdbx_make m;
   size_t i = 0;
   unsigned long lineno = 0;
-  int ended = 0;
+  int ended = 0, instance;
 
   diag_init("newu");
   if (argc > 1) diag_usage("");
   if (chdir(home_dir(getenv("QUAIL_HOME"))) < 0)
     diag_diesys(EXIT_TEMP, "unable to enter the quail home directory", (char *)0);
+  instance = home_instance(".");
   if (file_read("users/assign", &assign, ASSIGN_MAX) <= 0) {
     if (errno == 0 || errno == ENOENT) diag_die(EXIT_TEMP, "users/assign does not exist", (char *)0);
     die_read();
@@ -63,6 +73,11 @@ int main(int argc, char **argv)
       snprintf(lineno_s, sizeof lineno_s, "%lu", lineno);
       if (errno == ENOMEM) diag_nomem();
       diag_die(EXIT_PERM, "users/assign line ", lineno_s, ": malformed: ", assign.s + i, (char *)0);
+    }
+    if (r > 0 && root_entry(&val) && !instance) {
+      cdbx_make_abort(&m);
+      snprintf(lineno_s, sizeof lineno_s, "%lu", lineno);
+      diag_die(EXIT_PERM, "users/assign line ", lineno_s, ": uid 0: a mail user may not be root: ", assign.s + i, (char *)0);
     }
     if (r == 0) ended = 1;
     else if (cdbx_make_add(&m, key.s, key.len, val.s, val.len) < 0) { cdbx_make_abort(&m); die_write(); }

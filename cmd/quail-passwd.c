@@ -13,7 +13,9 @@
  * users/passwd.lock, writes users/passwd.cdb.tmp, fsyncs it and renames
  * it over users/passwd.cdb with the old file's mode and owner (new: 0600),
  * so checkpassword sees the old database or the new one, never half.
- * list prints user:uid:gid:home:maildir:flags, one a line.
+ * list prints user:uid:gid:home:maildir:flags, one a line. add refuses
+ * uid 0 (no mail user is root), except in an instance (home.h), which
+ * runs as the user who made it.
  * Exit codes: 0 done; 100 usage, a bad argument or password, a user that
  * exists (add) or does not (the rest); 111 a temporary failure (nothing
  * is changed). */
@@ -307,6 +309,8 @@ int main(int argc, char **argv)
       home_path(home, "users/passwd.lock", j.lock, sizeof j.lock) < 0)
     diag_die(EXIT_TEMP, "the quail home directory's name is too long", (char *)0);
   if (j.verb == V_LIST) { list(&j); return EXIT_OK_; }
+  if (j.verb == V_ADD && j.e.uid == 0 && !home_instance(home))
+    diag_die(EXIT_PERM, "uid 0 for ", j.user, ": a mail user may not be root", (char *)0);
   if (j.verb != V_DEL) take_secret(&j);
   umask(077);
   take_lock(&j);

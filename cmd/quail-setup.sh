@@ -10,7 +10,9 @@
 # servercert.pem (a self-signed certificate when missing, by openssl),
 # spf, rcptcheck, checkpassword, virtualdomains, dkim/DOMAIN/mail.key
 # (by dkim-keygen; the TXT record to publish in dkim/DOMAIN/mail.txt),
-# and domains/DOMAIN/.qmail-* for the users of the extra domains. HOME is --home DIR, else
+# and domains/DOMAIN/.qmail-* for the users of the extra domains. The
+# mailboxes belong to control/'s owner, or to quailv (made when missing)
+# where that is root: no mail user is root. HOME is --home DIR, else
 # QUAIL_HOME, else the directory above this script's when it holds
 # control/, else /var/quail.
 # Exit codes: 0 done, 100 usage or a bad option, 111 a file could not be
@@ -110,7 +112,7 @@ add_user() {
   u=$1 dir=$home/mail/$1 assign=$home/users/assign
   check_name user "$u"
   mkdir -p "$dir/Maildir/tmp" "$dir/Maildir/new" "$dir/Maildir/cur" || die "unable to make $dir/Maildir"
-  chmod -R go-rwx "$dir" || die "unable to protect $dir"
+  chmod -R go-rwx "$dir" && chown -R "$uid:$gid" "$dir" || die "unable to protect $dir"
   if ! grep -q "^=$u:" "$assign"; then
     { printf '=%s:%s:%s:%s:%s:-::\n+%s-:%s:%s:%s:%s:-::\n' "$u" "$owner" "$uid" "$gid" "$dir" "$u" "$owner" "$uid" "$gid" "$dir"
       cat "$assign"; } > "$assign.tmp" && mv -f "$assign.tmp" "$assign" || die "unable to write $assign"
@@ -186,7 +188,8 @@ vdomain() {
 vmailbox() {
   md=$home/mail/$2/$1/Maildir q=$home/domains/$2/.qmail-$(printf '%s' "$1" | tr 'A-Z.' 'a-z:')
   mkdir -p "$md/tmp" "$md/new" "$md/cur" || die "unable to make $md"
-  chmod -R go-rwx "$home/mail/$2/$1" || die "unable to protect $home/mail/$2/$1"
+  chmod -R go-rwx "$home/mail/$2/$1" && chown -R "$uid:$gid" "$home/mail/$2/$1" \
+    || die "unable to protect $home/mail/$2/$1"
   [ -f "$q" ] || printf '%s/\n' "$md" > "$q" || die "unable to write $q"
 }
 
@@ -212,13 +215,27 @@ internet_server() {
   tls_cert
   put spf mark
   put rcptcheck 1
-  put checkpassword "$home/bin/checkpassword /bin/true"
+  put checkpassword "$home/bin/verifypw /bin/true"
   sign=$home/bin/dkim-sign check=$home/bin/auth-check
   rules smtp "$(printf '127.:allow,RELAYCLIENT="",QMAILQUEUE="%s"\n::1:allow,RELAYCLIENT="",QMAILQUEUE="%s"\n:allow,QMAILQUEUE="%s",AUTHQUEUE="%s"\n' "$sign" "$sign" "$check" "$sign")"
 }
 
 # rcpt_check: users/rcpt.cdb, so that unknown local users get 550 at RCPT
 rcpt_check() { QUAIL_HOME=$home "$home/bin/newrcpt" || die "newrcpt failed"; }
+
+# mail_user: no mail user is root (qmail-lspawn's rule). The users are
+# control/'s owner, which on an installed system is root: there they are
+# quailv (its own group, home HOME/mail), made when missing. An instance
+# (HOME/bin a link) keeps the one user who made it.
+mail_user() {
+  [ "$uid" = 0 ] && [ ! -L "$home/bin" ] || return 0
+  if ! id -u quailv >/dev/null 2>&1; then
+    useradd --system -U -d "$home/mail" -M -s /usr/sbin/nologin quailv || die "useradd quailv failed"
+    echo "$prog: created user quailv for the mailboxes"
+  fi
+  owner=quailv uid=$(id -u quailv) gid=$(id -g quailv) || die "unable to find user quailv"
+  [ "$uid" != 0 ] || die "user quailv has uid 0"
+}
 
 # --- the configurations ----------------------------------------------
 
@@ -340,7 +357,7 @@ owner=$(stat -c %U "$home/control") uid=$(stat -c %u "$home/control") gid=$(stat
 umask 022
 case $cfg in
 isolated|dialup|dialup-multi|lan-client-qmqp|lan-client-smtp|lan-server|lan-server-dialup|internet|multidomain)
-  "cfg_$(echo "$cfg" | tr - _)" ;;
+  mail_user; "cfg_$(echo "$cfg" | tr - _)" ;;
 *) usage ;;
 esac
 echo "$prog: $home is now configured as $cfg"

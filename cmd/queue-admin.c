@@ -12,10 +12,14 @@
  * first when the envelope is still that: qenv.h) to queue/hold/ID.env under an
  * exclusive flock on queue/lock/admin (queue-manager starts deliveries
  * under a shared one, so once "held" is printed no new delivery starts;
- * one already running may finish), then writes "forget ID" to the
- * trigger. release moves it back (due now) and writes "ID". delete holds
- * the message, then removes bounce/ID, the envelope and mess/ID. requeue
- * makes it due now ("now ID", or "flush"). bounce fails every pending
+ * one already running may finish), then sends "forget ID" to
+ * queue-manager on queue/admin/socket (a Unix socket in a directory of
+ * the queue owner's, mode 700; queue-manager hears only root and the
+ * queue's owner, by SO_PEERCRED, and answers "ok" once it acted).
+ * release moves it back (due now) and writes "ID" to the trigger (which
+ * only wakes queue-manager). delete holds the message, then removes
+ * bounce/ID, the envelope and mess/ID. requeue makes it due now ("now
+ * ID", or "flush" on the trigger). bounce fails every pending
  * recipient with "deleted by the administrator": queue-manager does it
  * ("bounce ID") when it runs; otherwise, and for a held message, the
  * failures are appended to bounce/ID and the recipients marked done here,
@@ -31,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "buf.h"
@@ -40,10 +45,12 @@
 #include "home.h"
 #include "qenv.h"
 #include "str.h"
+#include "usock.h"
 
 #define USAGE       "hold|release|delete|requeue|bounce [ -s PATTERN ] [ -r PATTERN ] [ ID ... ]"
 #define ENV_MAX     (64 * 1024 * 1024)   /* bytes of one envelope */
 #define ID_DIGITS   20
+#define COMMAND_TIMEOUT 30                /* seconds for queue-manager's "ok" */
 #define WHY_ADMIN   "This message was deleted by the administrator. (#5.0.0)"
 
 enum op { HOLD, RELEASE, DELETE, REQUEUE, BOUNCE, NOPS };
@@ -93,7 +100,8 @@ static int trouble(struct admin *a, const char *what, const char *p)
   return -1;
 }
 
-/* one line to queue-manager's trigger; none running is fine */
+/* one line to queue-manager's trigger (an ID or "flush": it only wakes
+ * queue-manager); none running is fine */
 static void trigger(const char *verb, unsigned long id)
 {
   char line[64];
@@ -101,6 +109,28 @@ static void trigger(const char *verb, unsigned long id)
   if (fd < 0) return;
   n = id ? snprintf(line, sizeof line, "%s%lu\n", verb, id) : snprintf(line, sizeof line, "%s\n", verb);
   if (write(fd, line, (size_t)n) != n) diag_warnsys("unable to write to queue/lock/trigger", (char *)0);
+  close(fd);
+}
+
+/* one command to queue-manager on queue/admin/socket (root's and the
+ * queue owner's only), and its "ok"; none running is fine */
+static void command(struct admin *a, const char *verb, unsigned long id)
+{
+  char line[64], ok[4];
+  int fd = usock_connect(USOCK_QUEUE_ADMIN), n;
+  if (fd < 0) {
+    if (errno == ENOENT || errno == ECONNREFUSED) return;
+    diag_warnsys("unable to reach queue-manager on queue/", USOCK_QUEUE_ADMIN, (char *)0);
+    a->trouble = 1;
+    return;
+  }
+  usock_timeout(fd, COMMAND_TIMEOUT);
+  n = snprintf(line, sizeof line, "%s%lu\n", verb, id);
+  if (fd_write_all(fd, line, (size_t)n) < 0 || shutdown(fd, SHUT_WR) < 0 ||
+      read(fd, ok, sizeof ok) != 3 || memcmp(ok, "ok\n", 3)) {
+    diag_warnsys("queue-manager did not take the command on queue/", USOCK_QUEUE_ADMIN, (char *)0);
+    a->trouble = 1;
+  }
   close(fd);
 }
 
@@ -141,7 +171,7 @@ static int do_hold(struct admin *a, unsigned long id, int held)
 {
   if (held) return 0;
   if (env_file(a, id) < 0 || move_env(a, id, "mess", "hold") < 0) return -1;
-  trigger("forget ", id);
+  command(a, "forget ", id);
   return 0;
 }
 
@@ -181,7 +211,7 @@ static int do_requeue(struct admin *a, unsigned long id, int held)
   char p[64];
   path(p, sizeof p, "mess", id, ".env");
   due_now(p);
-  trigger("now ", id);
+  command(a, "now ", id);
   return 0;
 }
 
@@ -217,7 +247,7 @@ done:
 
 static int do_bounce(struct admin *a, unsigned long id, int held)
 {
-  if (!held && !a->offline) { trigger("bounce ", id); return 0; }
+  if (!held && !a->offline) { command(a, "bounce ", id); return 0; }
   if (env_file(a, id) < 0 || bounce_on_disk(a, id, held ? "hold" : "mess") < 0) return -1;
   return held ? do_release(a, id, held) : 0;
 }

@@ -22,9 +22,10 @@
  * never started; deliveries start only under a shared flock on
  * queue/lock/admin, which queue-admin takes exclusively to move one, and
  * a message whose mess/ID.env is gone is forgotten (its done marks
- * written to hold/ID.env). Trigger lines "forget ID", "now ID" and
+ * written to hold/ID.env). The commands "forget ID", "now ID" and
  * "bounce ID" (every pending recipient fails: deleted by the
- * administrator) come from queue-admin.
+ * administrator) come from queue-admin on queue/admin/socket, from root
+ * or the queue's owner only (SO_PEERCRED); the trigger only wakes us.
  *
  * Signals: ALRM retries everything now (so does a "flush" line on the
  * trigger), HUP rereads control/, TERM stops starting deliveries, waits for
@@ -44,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -64,6 +66,7 @@
 #include "spawn.h"
 #include "str.h"
 #include "users.h"
+#include "usock.h"
 
 #define CONC_MAX        1000       /* the most deliveries of one channel at once */
 #define REPORT_MAX      4000       /* bytes of a delivery's report we keep */
@@ -73,6 +76,8 @@
 #define RETRY_REMOTE    20
 #define ORPHAN_AGE      3600       /* mess/ID without ID.env older than this is removed */
 #define TMP_AGE         129600     /* queue/tmp files older than 36 hours are removed */
+#define ADMIN_READ_MAX  512        /* bytes of one connection's commands */
+#define ADMIN_TIMEOUT   5          /* seconds a command connection may take */
 #define SWEEP_EVERY     600        /* rescan mess/ for lost triggers and orphans */
 #define BOUNCE_RETRY    60         /* a bounce that could not be queued is retried */
 #define POLL_MAX        (2 * CONC_MAX + 4)
@@ -147,6 +152,8 @@ struct qm {
   int active[NCHAN];
   unsigned long dnum;
   int trigger;                   /* FIFO, read end */
+  int admin;                     /* queue/admin/socket, listening */
+  uid_t owner;                   /* the queue's owner: may send commands */
   struct str tbuf;               /* partial trigger line */
   int stopping;
   time_t last_sweep;
@@ -840,6 +847,10 @@ static int exec_local(struct child *c)
 {
   char prog[4096];
   struct userinfo *u = c->u;
+  /* qmail-lspawn's rule: no delivery as root, but in an instance (home.h),
+   * where queue-manager runs as the one user who made it */
+  if (u->uid == 0 && !home_instance(c->q->home))
+    return child_fail("refusing to deliver as root: uid 0 for user ", u->user.s);
   if (getuid() == 0) {
     gid_t g = (gid_t)u->gid;
     if (setgroups(1, &g) < 0 || setgid(g) < 0 || setuid((uid_t)u->uid) < 0)
@@ -902,6 +913,7 @@ static int child_main(void *p)
   int mfd;
   close(c->pfd[0]);
   close(c->q->trigger);
+  close(c->q->admin);
   close(sigpipe_fd[0]); close(sigpipe_fd[1]);
   signal(SIGPIPE, SIG_DFL);
   path_of(path, sizeof path, "mess", c->j->m->id, "");
@@ -1268,7 +1280,8 @@ static void admin_bounce(struct qm *q, struct msg *m, time_t now)
   msg_settle(q, m, now);
 }
 
-/* "forget ID", "now ID", "bounce ID": 1 when line is one of them */
+/* "forget ID", "now ID", "bounce ID" from the command socket: 1 when
+ * line is one of them */
 static int admin_line(struct qm *q, const char *line, time_t now)
 {
   static const char *const verbs[] = { "forget ", "now ", "bounce " };
@@ -1355,7 +1368,6 @@ static void on_trigger(struct qm *q, time_t now)
     if (q->tbuf.s[i] != '\n') continue;
     q->tbuf.s[i] = 0;
     if (!strcmp(q->tbuf.s + start, "flush")) every_message(q, wake_idle);
-    else if (admin_line(q, q->tbuf.s + start, now)) ;
     else if (scan_ulong(q->tbuf.s + start, &id) == (int)(i - start)) msg_load(q, id, now);
     start = i + 1;
   }
@@ -1364,6 +1376,35 @@ static void on_trigger(struct qm *q, time_t now)
     q->tbuf.len -= start;
   }
   if (q->tbuf.len > 64) q->tbuf.len = 0;   /* junk without a newline */
+}
+
+/* queue-admin's commands come on queue/admin/socket, never on the
+ * trigger (which anyone in group quail, or everyone, may write): the
+ * directory is the queue owner's, mode 700, and only root and the queue's
+ * owner are heard (SO_PEERCRED). Each line is acted on, then "ok". */
+static void on_admin(struct qm *q, time_t now)
+{
+  char b[ADMIN_READ_MAX + 1];
+  size_t len = 0, start = 0, i;
+  uid_t uid = (uid_t)-1;
+  int fd = accept4(q->admin, 0, 0, SOCK_CLOEXEC);
+  if (fd < 0) return;
+  if (usock_peer_uid(fd, &uid) < 0 || (uid != 0 && uid != q->owner)) {
+    log_s(q, "warning: command refused from uid "); log_u(q, (unsigned long)uid); log_end(q);
+    close(fd);
+    return;
+  }
+  usock_timeout(fd, ADMIN_TIMEOUT);
+  while (len < ADMIN_READ_MAX) {
+    ssize_t r = read(fd, b + len, ADMIN_READ_MAX - len);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    len += (size_t)r;
+  }
+  for (i = 0; i < len; i++)
+    if (b[i] == '\n') { b[i] = 0; admin_line(q, b + start, now); start = i + 1; }
+  (void)!write(fd, "ok\n", 3);
+  close(fd);
 }
 
 /* due messages from the schedule */
@@ -1470,6 +1511,7 @@ static void loop(struct qm *q)
     buf_flush(&q->log);
     pf[n].fd = sigpipe_fd[0]; pf[n].events = POLLIN; pj[n++] = 0;
     pf[n].fd = q->trigger; pf[n].events = POLLIN; pj[n++] = 0;
+    pf[n].fd = q->admin; pf[n].events = POLLIN; pj[n++] = 0;
     for (c = 0; c < NCHAN; c++)
       for (k = 0; k < q->top[c]; k++)
         if (q->jobs[c][k].pid && q->jobs[c][k].fd >= 0) {
@@ -1479,7 +1521,8 @@ static void loop(struct qm *q)
     if (r < 0 && errno != EINTR) diag_diesys(EXIT_TEMP, "poll failed", (char *)0);
     if (r > 0 && pf[0].revents) { char b[64]; while (read(sigpipe_fd[0], b, sizeof b) > 0) ; }
     if (r > 0 && pf[1].revents) on_trigger(q, time(0));
-    for (i = 2; r > 0 && i < n; i++) if (pf[i].revents) job_read(q, pj[i]);
+    if (r > 0 && pf[2].revents) on_admin(q, time(0));
+    for (i = 3; r > 0 && i < n; i++) if (pf[i].revents) job_read(q, pj[i]);
     reap(q);
     for (c = 0; c < NCHAN; c++)
       for (k = 0; k < q->top[c]; k++) {
@@ -1523,6 +1566,19 @@ static void open_trigger(struct qm *q)
   if (open("lock/trigger", O_WRONLY | O_NONBLOCK | O_CLOEXEC) < 0) die_queue("open queue/lock/trigger");
 }
 
+/* queue/admin/socket, in queue/admin/ (made when missing: 700, the queue
+ * owner's), the socket given to the queue owner too */
+static void open_admin(struct qm *q)
+{
+  struct stat st;
+  if (stat(".", &st) < 0) die_queue("stat the queue directory");
+  q->owner = st.st_uid;
+  if (mkdir(USOCK_QUEUE_DIR, 0700) < 0 && errno != EEXIST) die_queue("create queue/admin");
+  if (geteuid() == 0 && chown(USOCK_QUEUE_DIR, q->owner, st.st_gid) < 0) die_queue("give queue/admin to the queue owner");
+  if ((q->admin = usock_listen(USOCK_QUEUE_ADMIN, 0600)) < 0) die_queue("listen on queue/admin/socket");
+  if (geteuid() == 0 && chown(USOCK_QUEUE_ADMIN, q->owner, st.st_gid) < 0) die_queue("give queue/admin/socket to the queue owner");
+}
+
 int main(int argc, char **argv)
 {
   static struct qm q;
@@ -1547,6 +1603,7 @@ int main(int argc, char **argv)
   admin_fd = open("lock/admin", O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
   setup_signals();
   open_trigger(&q);
+  open_admin(&q);
   q.hsize = 1024;
   q.hash = calloc(q.hsize, sizeof *q.hash);
   if (!q.hash) diag_nomem();

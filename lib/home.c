@@ -1,6 +1,7 @@
 /* home.c: the instance's home directory. */
 #include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "home.h"
 
@@ -21,4 +22,12 @@ const char *home_queue(const char *home, const char *qmailqueue, char *out, unsi
 {
   if (qmailqueue && *qmailqueue) return qmailqueue;
   return home_path(home, "bin/queue-writer", out, size) < 0 ? 0 : out;
+}
+
+int home_instance(const char *home)
+{
+  char bin[4096];
+  struct stat st;
+  if (home_path(home, "bin", bin, sizeof bin) < 0 || lstat(bin, &st) < 0) return 0;
+  return S_ISLNK(st.st_mode);
 }

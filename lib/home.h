@@ -4,6 +4,11 @@
 
 #ifndef QUAIL_PREFIX
 #define QUAIL_PREFIX "/var/quail"
+/* is home an instance (mkinstance(8): HOME/bin is a symbolic link), where
+ * everything runs as the one user who made it, even root? 1 yes, 0 no (an
+ * installed system, or HOME/bin unreadable) */
+int home_instance(const char *home);
+
 #endif
 
 /* The home directory: env (the value of QUAIL_HOME, may be 0) unless the
@@ -16,5 +21,10 @@ int home_path(const char *home, const char *rel, char *out, unsigned size);
  * is set and not empty, else "HOME/bin/queue-writer" in out[size]; 0
  * with ENAMETOOLONG when that does not fit */
 const char *home_queue(const char *home, const char *qmailqueue, char *out, unsigned size);
+
+/* is home an instance (mkinstance(8): HOME/bin is a symbolic link), where
+ * everything runs as the one user who made it, even root? 1 yes, 0 no (an
+ * installed system, or HOME/bin unreadable) */
+int home_instance(const char *home);
 
 #endif

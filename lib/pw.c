@@ -76,19 +76,55 @@ int pw_decode(const char *val, size_t n, struct pw_entry *e)
   return 0;
 }
 
-int pw_lookup(const char *path, const char *name, struct pw_entry *e)
+int pw_find(struct cdb *c, const char *name, struct pw_entry *e)
 {
   struct str key = STR_ZERO, val = STR_ZERO;
   int r;
-  if (access(path, F_OK) < 0) return -1;     /* a missing database is not "no such user" */
   if (pw_key(name, &key) < 0) return -1;
-  r = cdbx_get(path, key.s, key.len, &val);
+  r = cdbx_find(c, key.s, key.len, &val);
   if (r == 1 && pw_decode(val.s, val.len, e) < 0) r = -1;
   if (val.s) explicit_bzero(val.s, val.len);
   str_free(&key);
   str_free(&val);
   return r;
 }
+
+int pw_lookup(const char *path, const char *name, struct pw_entry *e)
+{
+  struct cdb c;
+  int r = cdbx_open(&c, path);
+  if (r == 0) errno = ENOENT;                /* a missing database is not "no such user" */
+  if (r <= 0) return -1;
+  r = pw_find(&c, name, e);
+  cdbx_close(&c);
+  return r;
+}
+
+int pw_input_read(int fd, struct pw_input *in)
+{
+  size_t len = 0, i = 0, field;
+  const char *f[3];
+  for (;;) {
+    ssize_t r = read(fd, in->buf + len, sizeof in->buf - len);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return -1;
+    if (r == 0) break;
+    len += (size_t)r;
+    if (len > PW_INPUT_MAX) { errno = EMSGSIZE; return -1; }
+  }
+  for (field = 0; field < 3; field++) {
+    const char *nul = i < len ? memchr(in->buf + i, 0, len - i) : 0;
+    if (!nul) { errno = EINVAL; return -1; }
+    f[field] = in->buf + i;
+    i = (size_t)(nul - in->buf) + 1;
+  }
+  in->name = f[0];
+  in->password = f[1];
+  in->stamp = f[2];
+  return 0;
+}
+
+void pw_input_forget(struct pw_input *in) { explicit_bzero(in->buf, sizeof in->buf); }
 
 int pw_each(const char *path, int (*fn)(void *, const char *, size_t, const char *, size_t),
             void *ctx)

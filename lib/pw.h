@@ -11,6 +11,7 @@
 #ifndef PW_H
 #define PW_H
 #include <stddef.h>
+#include <cdb.h>
 #include "str.h"
 
 #define PW_NAME_MAX   128     /* bytes of a user name */
@@ -18,6 +19,7 @@
 #define PW_FIELD_MAX  1024    /* bytes of any other field */
 #define PW_YESCRYPT   "$y$"   /* crypt(3) prefixes */
 #define PW_SHA512     "$6$"
+#define PW_INPUT_MAX  512     /* bytes on fd 3 (the checkpassword interface) */
 
 struct pw_entry {
   struct str hash, home, maildir, apop;
@@ -36,12 +38,25 @@ int pw_decode(const char *val, size_t n, struct pw_entry *e);
 /* look name up in the database at path: 1 found, 0 not there, -1 with
  * errno (ENOENT: there is no database; EINVAL: a malformed entry) */
 int pw_lookup(const char *path, const char *name, struct pw_entry *e);
+/* the same in a database already open (cdbx_open): 1, 0, -1 with errno */
+int pw_find(struct cdb *, const char *name, struct pw_entry *e);
 /* every entry of the database, in file order: fn(ctx, key, klen, val,
  * vlen) returns 0 to go on; a missing database has no entries. Returns 0,
  * fn's -1, or -1 with errno. */
 int pw_each(const char *path, int (*fn)(void *, const char *, size_t, const char *, size_t),
             void *ctx);
 void pw_free(struct pw_entry *);
+
+/* the checkpassword interface's input: name NUL password NUL timestamp NUL */
+struct pw_input {
+  char buf[PW_INPUT_MAX + 1];
+  const char *name, *password, *stamp;
+};
+/* read fd to its end and split it: 0, or -1 with errno (EMSGSIZE: more
+ * than PW_INPUT_MAX bytes; EINVAL: the NULs are missing; EBADF: no fd) */
+int pw_input_read(int fd, struct pw_input *);
+/* wipe the password from memory */
+void pw_input_forget(struct pw_input *);
 
 /* a new hash of password with prefix (PW_YESCRYPT or PW_SHA512), a fresh
  * salt and libcrypt's default cost, into out; -1 with errno (EINVAL: the

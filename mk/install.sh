@@ -71,7 +71,7 @@ make_users() {
 
 make_dirs() {
   install -d "$root/bin" "$root/control" "$root/users" "$root/alias" "$root/service" "$root/log" \
-    "$root/queue/tmp" "$root/queue/mess" "$root/queue/bounce" "$root/queue/hold" "$root/queue/free" "$root/queue/lock" \
+    "$root/queue/tmp" "$root/queue/mess" "$root/queue/bounce" "$root/queue/hold" "$root/queue/free" "$root/queue/lock" "$root/queue/admin" \
     "$root/man/man1" "$root/man/man5" "$root/man/man7" "$root/man/man8"
   [ -p "$root/queue/lock/trigger" ] || mkfifo "$root/queue/lock/trigger"
 }
@@ -203,9 +203,14 @@ set_owners() {
   own root:quail 755 "$root" "$root/bin" "$root/control" "$root/users" "$root/service" "$root/log"
   own root:quail 755 "$root"/bin/*
   own quailq:quail 4711 "$root/bin/queue-writer"
+  # SMTP AUTH's password check: setuid root only to open users/passwd.cdb
+  # (0600 root), and only smtpd's group may run it
+  own root:nofiles 4750 "$root/bin/verifypw"
   own quailq:quail 750 "$root/queue" "$root/queue/lock"
   own quailq:quail 700 "$root/queue/tmp" "$root/queue/mess" "$root/queue/bounce" "$root/queue/hold" "$root/queue/free"
   own quailq:quail 622 "$root/queue/lock/trigger"
+  # queue-manager's command socket lives here: root and quailq only
+  own quailq:quail 700 "$root/queue/admin"
   # deliver-remote runs as quailr: its dead-host memory is its own
   [ -e "$root/queue/lock/tcpto" ] || : > "$root/queue/lock/tcpto"
   own quailr:quail 644 "$root/queue/lock/tcpto"

@@ -16,7 +16,7 @@ RSV=
 # the users and groups make install creates: those that did not exist
 # before this test are removed at the end, so no user is left whose home
 # was this test's temporary prefix
-QUSERS="quaild quaill alias quailq quails quailr" QGROUPS="quail nofiles"
+QUSERS="quaild quaill alias quailq quails quailr quailv" QGROUPS="quail nofiles quailv"
 new_users= new_groups=
 for u in $QUSERS; do getent passwd "$u" >/dev/null || new_users="$new_users $u"; done
 for g in $QGROUPS; do getent group "$g" >/dev/null || new_groups="$new_groups $g"; done
@@ -129,6 +129,49 @@ is "$?" 0 "SMTP to the installed smtpd accepted"
 ok "it lands in the Maildir too" wait_for 15 md_has "$P/box/Maildir" 2
 like "$(cat "$P/log/smtpd/current" 2>/dev/null)" "pid [0-9]+ from 127.0.0.1" "smtpd's log has the connection"
 ls -n "$P/queue/mess" > "$T/mess" 2>&1
+
+# SMTP AUTH on the installed system: smtpd runs as quaild, the password
+# database stays 0600 root, and verifypw (setuid root only to open it)
+# answers yes or no
+is "$(own "$P/bin/verifypw")" "root:nofiles 4750" "verifypw setuid root, run by group nofiles only"
+printf 'auth pw 1\n' | QUAIL_HOME=$P "$P/bin/quail-passwd" add alice "$nuid" "$ngid" "$P/box"
+is "$?" 0 "quail-passwd adds alice"
+is "$(own "$P/users/passwd.cdb")" "root:root 600" "users/passwd.cdb is root's, mode 600"
+nok "quaild cannot read users/passwd.cdb" runuser -u quaild -- cat "$P/users/passwd.cdb" 2>/dev/null
+printf 'alice\0auth pw 1\0\0' > "$T/fd3a"
+is "$(runuser -u quaild -- "$P/bin/verifypw" sh -c 'echo $(id -u):$(id -ru):$(id -g)' 3<"$T/fd3a")" \
+  "$(id -u quaild):$(id -u quaild):$(id -g quaild)" "verifypw run by quaild: the program runs as quaild, root given up"
+runuser -u quaild -- "$P/bin/verifypw" true 3<"$T/fd3a"; is "$?" 0 "verifypw as quaild: the right password, exit 0"
+printf 'alice\0wrong\0\0' > "$T/fd3b"
+runuser -u quaild -- "$P/bin/verifypw" true 3<"$T/fd3b"; is "$?" 1 "verifypw as quaild: a wrong password, exit 1"
+nok "nobody (not in group nofiles) cannot run verifypw" runuser -u nobody -- "$P/bin/verifypw" true 3<"$T/fd3a" 2>/dev/null
+if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=localhost \
+     -keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null; then
+  (umask 077; cat "$T/cert.pem" "$T/key.pem" > "$P/control/servercert.pem")
+  chown quaild "$P/control/servercert.pem"
+  sw() { swaks --server 127.0.0.1:"$SP" --tls --from a@example.org --to box@localhost --timeout 20 "$@" 2>&1; }
+  out=$(sw --auth PLAIN --auth-user alice --auth-password 'auth pw 1')
+  like "$out" '235 2.7.0' "AUTH PLAIN over STARTTLS with quail-passwd's password: 235"
+  like "$out" '250 2.0.0 ok' "and the message is accepted"
+  out=$(sw --auth LOGIN --auth-user alice --auth-password 'auth pw 1')
+  like "$out" '235 2.7.0' "AUTH LOGIN over STARTTLS: 235"
+  out=$(sw --auth PLAIN --auth-user alice --auth-password 'auth pw 2')
+  like "$out" '535 5.7.8' "a wrong password: 535"
+  out=$(sw --auth LOGIN --auth-user nobody-here --auth-password 'auth pw 1')
+  like "$out" '535 5.7.8' "an unknown user: 535 too"
+  unlike "$(cat "$P/log/smtpd/current")" 'auth temporary failure' "no temporary failure logged"
+  # POP3 still logs in through checkpassword, run as root to become the user
+  out=$($PY - "$PP" <<'PY'
+import poplib, sys
+p = poplib.POP3("127.0.0.1", int(sys.argv[1]), timeout=10)
+p.user("alice"); print(p.pass_("auth pw 1").decode()); print("messages", p.stat()[0]); p.quit()
+PY
+)
+  like "$out" '^\+OK' "POP3 login as alice (checkpassword as root) still works"
+  like "$out" 'messages [1-9]' "and alice's Maildir is there"
+else
+  for i in 1 2 3 4 5 6 7 8; do skip "openssl cannot make a certificate"; done
+fi
 ok "queue empty, nothing left behind" wait_for 10 eval 'test -z "$(ls "$P/queue/mess")"'
 
 # remote deliveries run as quailr, not root: smtp-sink holds DATA long
@@ -151,6 +194,99 @@ if [ -x /usr/sbin/smtp-sink ]; then
 else
   skip "no smtp-sink"; skip "no smtp-sink"; skip "no smtp-sink"; skip "no smtp-sink"
 fi
+
+# the trigger FIFO only wakes queue-manager: a command written to it by
+# quailr (group quail may write it) does nothing; commands come on
+# queue/admin/socket from root or the queue's owner (SO_PEERCRED)
+XP=$(free_port)
+echo "stuck.test:127.0.0.1:$XP" > "$P/control/smtproutes"
+printf 'Subject: stuck\n\nstuck\n' | env -u QUAIL_HOME "$P/bin/sendmail" -f box@localhost joe@stuck.test
+stuck_id() { sed -n 's/.*starting delivery [0-9]*: msg \([0-9]*\) to remote joe@stuck.test.*/\1/p' "$P/log/queue-manager/current" | tail -1; }
+deferred_once() {
+  local d
+  d=$(sed -n 's/.*starting delivery \([0-9]*\): msg [0-9]* to remote joe@stuck.test.*/\1/p' "$P/log/queue-manager/current" | tail -1)
+  [ -n "$d" ] && grep -q "delivery $d: deferral" "$P/log/queue-manager/current"
+}
+ok "a message to a closed port is deferred and stays queued" wait_for 15 deferred_once
+id=$(stuck_id)
+attempts() { grep -c "msg $id to remote joe@stuck.test" "$P/log/queue-manager/current"; }
+is "$(own "$P/queue/admin")" "quailq:quail 700" "queue/admin is the queue owner's, mode 700"
+ok "queue-manager listens on queue/admin/socket" test -S "$P/queue/admin/socket"
+n=$(attempts)
+runuser -u quailr -- sh -c "printf 'bounce $id\nforget $id\nflush\n' > '$P/queue/lock/trigger'"
+is "$?" 0 "quailr writes bounce, forget and flush to the trigger"
+more() { [ "$(attempts)" -gt "$n" ]; }
+ok "the trigger woke queue-manager (flush: a new attempt)" wait_for 15 more
+unlike "$(cat "$P/log/queue-manager/current")" "admin bounce msg $id|forget msg $id" "but bounce and forget from the trigger did nothing"
+ok "the message is still queued" test -e "$P/queue/mess/$id"
+nok "quailr (group quail) cannot reach queue/admin/socket" runuser -u quailr -- $PY -c "import socket; socket.socket(socket.AF_UNIX).connect('$P/queue/admin/socket')" 2>/dev/null
+chmod 755 "$P/queue/admin"; chmod 666 "$P/queue/admin/socket"
+got=$(runuser -u quailr -- $PY - "$P/queue/admin/socket" "$id" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+try:
+    s.sendall(b"bounce %s\n" % sys.argv[2].encode()); s.shutdown(socket.SHUT_WR)
+    print(repr(s.recv(100)))
+except OSError as e:
+    print(e)
+PY
+)
+chmod 700 "$P/queue/admin"; chmod 600 "$P/queue/admin/socket"
+unlike "$got" "ok" "a non-owner that reaches the socket gets no ok"
+refused() { grep -q "warning: command refused from uid $(id -u quailr)\$" "$P/log/queue-manager/current"; }
+ok "queue-manager logs the refusal" wait_for 5 refused
+ok "and the message is still queued" test -e "$P/queue/mess/$id"
+is "$(QUAIL_HOME=$P "$P/bin/queue-admin" bounce "$id" 2>&1)" "bounced #$id" "queue-admin bounce as root"
+acted() { grep -q "admin bounce msg $id\$" "$P/log/queue-manager/current"; }
+ok "queue-manager acted on it" wait_for 10 acted
+gone() { [ ! -e "$P/queue/mess/$id" ]; }
+ok "the message leaves the queue" wait_for 15 gone
+rm -f "$P/control/smtproutes"
+
+# no mail user is root (qmail-lspawn's rule), wherever a uid is taken
+cp "$P/users/assign" "$T/assign.saved"
+printf '=rootbox:root:0:0:%s/box:::\n.\n' "$P" > "$P/users/assign"
+QUAIL_HOME=$P "$P/bin/newu" 2>"$T/err"
+is "$?" 100 "newu refuses an assign entry with uid 0"
+like "$(cat "$T/err")" "uid 0: a mail user may not be root" "and says why"
+cp "$T/assign.saved" "$P/users/assign"
+printf 'x\n' | QUAIL_HOME=$P "$P/bin/quail-passwd" add eve 0 0 "$P/box" 2>"$T/err"
+is "$?" 100 "quail-passwd refuses to add a user with uid 0"
+# tables with uid 0 written by hand (as main's newu and quail-passwd did)
+cdbmake() { # CDB KEY VALUE (VALUE's fields separated by |)
+  $PY - "$2" "$3" <<'PY' | cdb -c "$1"
+import sys
+k = sys.argv[1].encode(); v = sys.argv[2].replace("|", "\0").encode()
+sys.stdout.buffer.write(b"+%d,%d:%s->%s\n\n" % (len(k), len(v), k, v))
+PY
+}
+cp "$P/users/cdb" "$T/cdb.saved"
+cdbmake "$P/users/cdb" =rootbox "root|0|0|$P/box|||"
+n0=$(md_count "$P/box/Maildir")
+printf 'Subject: to root\n\nas root?\n' | env -u QUAIL_HOME "$P/bin/sendmail" rootbox@localhost
+deferred() { grep -q 'deferral: refusing to deliver as root: uid 0 for user root' "$P/log/queue-manager/current"; }
+ok "queue-manager defers a delivery to a user with uid 0" wait_for 15 deferred || tail -5 "$P/log/queue-manager/current" >&2
+is "$(md_count "$P/box/Maildir")" "$n0" "nothing delivered as root"
+ok "the message stays in the queue" test -n "$(ls "$P/queue/mess")"
+cp "$T/cdb.saved" "$P/users/cdb"
+QUAIL_HOME=$P "$P/bin/queue-admin" delete -r 'rootbox@*' >/dev/null
+cdbmake "$P/users/passwd.cdb" eve "$(printf 'pw' | $PY -c 'import crypt,sys; print(crypt.crypt(sys.stdin.read(), crypt.mksalt(crypt.METHOD_SHA512)))' 2>/dev/null)|0|0|$P/box|./Maildir/||"
+printf 'eve\0pw\0\0' > "$T/fd3"
+QUAIL_HOME=$P "$P/bin/checkpassword" id -u 3<"$T/fd3" >"$T/out" 2>"$T/err"
+is "$?" 111 "checkpassword as root refuses an entry with uid 0: 111"
+like "$(cat "$T/err")" "refusing to become eve: uid 0" "and says why"
+is "$(cat "$T/out")" "" "nothing ran as root"
+# quail-setup on the installed system: the mailboxes belong to quailv
+QUAIL_HOME=$P "$P/bin/quail-setup" isolated --home "$P" --user carol > "$T/setup" 2>&1
+is "$?" 0 "quail-setup isolated --user carol on the installed system"
+cuid=$(id -u quailv 2>/dev/null)
+ok "user quailv exists, not root" test -n "$cuid" -a "$cuid" != 0
+like "$(grep '^=carol:' "$P/users/assign")" "^=carol:quailv:$cuid:" "carol's assign entry is quailv's"
+is "$(stat -c %U "$P/mail/carol/Maildir")" quailv "carol's Maildir belongs to quailv"
+printf 'Subject: carol\n\nfor carol\n' | env -u QUAIL_HOME "$P/bin/sendmail" carol@localhost
+ok "mail for carol is delivered" wait_for 15 md_has "$P/mail/carol/Maildir" 1
+f=$(md_grep "$P/mail/carol/Maildir" 'for carol')
+is "$(stat -c %U "$f" 2>/dev/null)" quailv "delivered as quailv"
 
 # a DESTDIR install creates no user, sets no setuid bit, links sendmail when asked
 make -s -C "$T/src" install DESTDIR="$T/dest" PREFIX="$P" UNITDIR=/etc/systemd/system SENDMAIL_LINKS=1 DEFAULTDELIVERY=mailbox > "$T/out2" 2>&1
