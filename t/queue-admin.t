@@ -88,7 +88,7 @@ ok "queue-manager sends that bounce" wait_for 15 log_has "bounce msg $z"
 # held while its last delivery runs: when that delivery ends the message
 # is done, and its held envelope goes with it (else a release would put it
 # on the next message that gets the recycled file, and so the inode number)
-printf '|sleep 1.5\n./Maildir/\n' > "$INST/mail/test/.qmail-slow"
+printf '|sleep 4\n./Maildir/\n' > "$INST/mail/test/.qmail-slow"
 chmod 644 "$INST/mail/test/.qmail-slow"
 s=$(queue a@example.org test-slow@localhost slowheld)
 ok "a slow delivery starts" wait_for 10 log_has "starting delivery [0-9]+: msg $s "
