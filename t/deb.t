@@ -43,9 +43,11 @@ fi
 
 # the root filesystem: made once, then reused
 tar=/var/tmp/quail-deb-rootfs.tar
-[ -s "$tar" ] || [ ! -s /var/tmp/quail-fresh-rootfs.tar ] || tar=/var/tmp/quail-fresh-rootfs.tar
-if [ ! -s "$tar" ]; then
-  mmdebstrap --variant=apt --include=ca-certificates bookworm "$tar.tmp" >"$T/mmdebstrap.log" 2>&1 && mv "$tar.tmp" "$tar" ||
+[ -f "$tar" ] || [ ! -f /var/tmp/quail-fresh-rootfs.tar ] || tar=/var/tmp/quail-fresh-rootfs.tar
+if [ ! -f "$tar" ]; then
+  rm -rf "$tar" "$tar.tmp"
+  mmdebstrap --variant=apt --format=tar --include=ca-certificates bookworm "$tar.tmp" >"$T/mmdebstrap.log" 2>&1 &&
+    mv "$tar.tmp" "$tar" ||
     { rm -f "$tar.tmp"; diag "$(tail -3 "$T/mmdebstrap.log")"; skip "mmdebstrap could not make a root filesystem"; done_testing; }
 fi
 R=$(mktemp -d /var/tmp/quail-deb-XXXXXX)
@@ -62,7 +64,7 @@ finish() {
   _cleanup
 }
 trap finish EXIT
-tar -C "$R" -xf "$tar" || { echo "Bail out! unable to unpack $tar"; exit 1; }
+tar -C "$R" -xf "$tar" || { fail "unpack the root filesystem $tar"; done_testing; }
 cp /etc/resolv.conf "$R/etc/resolv.conf"
 cp /etc/apt/sources.list.d/*.sources "$R/etc/apt/sources.list.d/" 2>/dev/null
 for m in proc sys dev dev/pts; do mount --bind "/$m" "$R/$m" || { echo "Bail out! mount $m"; exit 1; }; done
