@@ -14,6 +14,9 @@ set -u
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=$SRC/bin
 PY=/usr/bin/python3
+# the compiler (and sanitizer flags) obj/libquail.a was built with, for
+# the tests' C drivers (make writes obj/cc): $TEST_CC, unquoted
+TEST_CC=$(cat "$SRC/obj/cc" 2>/dev/null || echo cc)
 export PATH="$BIN:$PATH"
 T=$(mktemp -d "${TMPDIR:-/tmp}/quail-t.XXXXXX")
 _tap_n=0 _tap_fail=0 _tap_plan= _pids=

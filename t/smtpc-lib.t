@@ -4,7 +4,7 @@
 # a message's facts, the dead-host memory.
 . "$(dirname "$0")/lib.sh"
 [ -f "$SRC/obj/libquail.a" ] || skip_all "obj/libquail.a is not built (make first)"
-cc -D_GNU_SOURCE -I"$SRC/lib" -o "$T/smtpc-lib" "$SRC/t/smtpc-lib.c" "$SRC/obj/libquail.a" ||
+$TEST_CC -D_GNU_SOURCE -I"$SRC/lib" -o "$T/smtpc-lib" "$SRC/t/smtpc-lib.c" "$SRC/obj/libquail.a" ||
   { echo "Bail out! cannot build t/smtpc-lib.c"; exit 1; }
 L=$T/smtpc-lib
 
