@@ -21,6 +21,10 @@ done <<'TABLE'
 25 short\r\n	ERR EPROTO#
 abc def\r\n	ERR EPROTO#
 250x\r\n	ERR EPROTO#
+050 zero\r\n	ERR EPROTO#
+650 six\r\n	ERR EPROTO#
+999 nine\r\n	ERR EPROTO#
+150 ok\r\n	150|150 ok#ERR EPIPE#
 250-a\r\n	ERR EPIPE#
 TABLE
 long=$(head -c 5000 /dev/zero | tr '\0' x)
