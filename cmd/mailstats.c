@@ -1,7 +1,10 @@
 /* mailstats: statistics from queue-manager's logs, qmailanalog's job.
  *
  * Reads svlogd lines (a "YYYY-MM-DD_HH:MM:SS.frac " or TAI64N "@..." label,
- * then one of queue-manager's log lines; see queue-manager(8)) from the
+ * then one of queue-manager's log lines; see queue-manager(8)), or lines
+ * that splogger sent to syslog ("SECONDS.MICROSECONDS " after the syslog
+ * file's own "date host tag: " prefix); qmail-send's lines read the same
+ * as queue-manager's. From the
  * files named, in order, or from standard input. Writes text reports on
  * standard output: basic statistics (zoverall), the ddelay distribution
  * (zddist), message sizes and qtimes, deliveries per recipient domain,
@@ -40,6 +43,7 @@
 #define DELAY_BINS  64        /* ddelay and qtime histograms, 2^(1/2) steps */
 #define DELAY_MIN   0.001     /* upper edge of the first delay bin, seconds */
 #define SIZE_BINS   40        /* message size histogram, powers of two */
+#define SYSLOG_PREFIX_MAX 256 /* bytes of a syslog line before splogger's stamp */
 #define TOP_DEFAULT 10        /* lines in each top-N report */
 #define TOP_LIMIT   100000
 
@@ -83,7 +87,8 @@ struct series { double t0, width; int started; struct bucket b[BUCKETS]; };
 
 struct stats {
   double first, last, now;
-  unsigned long lines, unparsed, cut, warnings, triples, bounces;
+  unsigned long lines, unparsed, cut, warnings, alerts, triples, bounces;
+  unsigned long forgotten, admin_bounces;   /* queue-admin's work */
   unsigned long arrived, done_msgs, done_rcpts, done_tries;
   unsigned long long done_bytes, weighted_bytes;
   double qtime_sum, ddelay_sum, xdelay_sum;
@@ -284,13 +289,34 @@ static int size_bin(unsigned long b)
 
 /* --- parsing --- */
 
-/* label: the time of an svlogd line; *rest after it. -1 when there is none */
+/* splogger's "SECONDS.MICROSECONDS " at l; *rest after it. -1 when it is not
+ * there, -2 for splogger's continuation of a long line ("SECONDS.USEC+") */
+static double splogger_stamp(const char *l, const char **rest)
+{
+  char *e;
+  double t;
+  if (*l < '0' || *l > '9') return -1;
+  t = strtod(l, &e);
+  if (*e == '+') return -2;
+  if (e - l < 12 || e[-7] != '.' || *e != ' ') return -1;
+  *rest = e + 1;
+  return t;
+}
+
+/* label: the time of an svlogd, multilog or splogger line; *rest after it.
+ * -1 when there is none, -2 for a splogger continuation */
 static double label(const char *l, const char **rest)
 {
   struct tm tm;
   int n = 0;
   double frac = 0;
+  const char *colon;
   memset(&tm, 0, sizeof tm);
+  if ((frac = splogger_stamp(l, rest)) != -1) return frac;
+  /* a syslog file's "Dec  7 12:00:00 host qmail: " before the stamp */
+  if ((colon = strstr(l, ": ")) && colon - l < SYSLOG_PREFIX_MAX &&
+      (frac = splogger_stamp(colon + 2, rest)) != -1) return frac;
+  frac = 0;
   if (l[0] == '@' && strlen(l) > 26 && l[25] == ' ') {
     char hex[17];
     unsigned long long s;
@@ -426,10 +452,26 @@ static void on_delivery(struct stats *st, unsigned long d, const char *l)
     size_t n = strlen(result_name[r]);
     if (!strncmp(l, result_name[r], n) && l[n] == ':') break;
   }
+  if (r == RESULTS && !strcmp(l, "report mangled, will defer")) {
+    if (!v) { st->unparsed++; return; }    /* qmail-send's word for a broken report */
+    on_result(st, v, DEFERRAL, "report mangled");
+    map_del(&st->dlvs, d);
+    return;
+  }
   if (r == RESULTS || !v) { st->unparsed++; return; }
   l += strlen(result_name[r]) + 1;
   on_result(st, v, r, *l == ' ' ? l + 1 : l);
   map_del(&st->dlvs, d);
+}
+
+/* a message held or deleted by the administrator left the queue */
+static void on_forget(struct stats *st, unsigned long id)
+{
+  if (!map_get(&st->msgs, id)) return;
+  st->forgotten++;
+  map_del(&st->msgs, id);
+  st->queue--;
+  queue_sample(st);
 }
 
 static void on_end(struct stats *st, unsigned long id)
@@ -455,6 +497,7 @@ static void line(struct stats *st, const char *l)
   int n = 0;
   double t = label(l, &l);
   st->lines++;
+  if (t == -2) { st->cut++; return; }   /* the rest of a line splogger split */
   if (t >= 0) {
     st->now = t;
     if (!st->first || t < st->first) st->first = t;
@@ -466,9 +509,12 @@ static void line(struct stats *st, const char *l)
   else if (sscanf(l, "starting delivery %lu: %n", &a, &n) == 1 && n) on_start(st, a, l + n);
   else if (sscanf(l, "delivery %lu: %n", &a, &n) == 1 && n) on_delivery(st, a, l + n);
   else if (sscanf(l, "end msg %lu%n", &a, &n) == 1 && !l[n]) on_end(st, a);
+  else if (sscanf(l, "forget msg %lu%n", &a, &n) == 1 && !l[n]) on_forget(st, a);
+  else if (sscanf(l, "admin bounce msg %lu%n", &a, &n) == 1 && !l[n]) st->admin_bounces++;
   else if (!strncmp(l, "bounce msg ", 11)) st->bounces++;
   else if (!strncmp(l, "triple bounce: ", 15)) st->triples++;
   else if (!strncmp(l, "warning: ", 9)) st->warnings++;
+  else if (!strncmp(l, "alert: ", 7)) st->alerts++;
   else st->unparsed++;
 }
 
@@ -517,7 +563,9 @@ static void report_overall(const struct stats *st)
   printf("Messages queued: %lu\n", st->arrived);
   printf("Messages still in the queue: %lu\n", st->queue);
   printf("Bounces: %lu\n", st->bounces);
-  printf("Triple bounces discarded: %lu\n\n", st->triples);
+  printf("Triple bounces discarded: %lu\n", st->triples);
+  printf("Messages held or deleted by the administrator: %lu\n", st->forgotten);
+  printf("Messages bounced by the administrator: %lu\n\n", st->admin_bounces);
   printf("Total delivery attempts: %lu\n", sum3(r));
   for (i = 0; i < RESULTS; i++)
     printf("  %s: %lu (local %lu, remote %lu)\n", result_name[i], r[i], st->r[LOCAL][i], st->r[REMOTE][i]);
@@ -527,8 +575,8 @@ static void report_overall(const struct stats *st)
   printf("Average xdelay per delivery attempt (s): %.6f\n", avg(st->xdelay_sum, sum3(r)));
   printf("Time span (days): %.6g\n", span(st) / 86400);
   printf("Average concurrency: %.6g\n\n", span(st) > 0 ? st->xdelay_sum / span(st) : 0);
-  printf("Log lines: %lu (not understood %lu, cut %lu); warnings %lu\n\n",
-         st->lines, st->unparsed, st->cut, st->warnings);
+  printf("Log lines: %lu (not understood %lu, cut %lu); warnings %lu; alerts %lu\n\n",
+         st->lines, st->unparsed, st->cut, st->warnings, st->alerts);
 }
 
 /* report_dist: a histogram with cumulative percentages */

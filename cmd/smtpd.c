@@ -17,7 +17,9 @@
  * etrndomains (ETRN, RFC 1985: a flush of the queue, and maildir-smtp),
  * spf (SPF at MAIL FROM: off, mark or reject; see quail-control(5)).
  * Environment: TCPREMOTEIP, TCPREMOTEHOST, RELAYCLIENT, AUTHPLAINTEXT,
- * QMAILQUEUE, QUAIL_HOME, QUAIL_RESOLVCONF (SPF's name servers).
+ * QMAILQUEUE, QUAIL_HOME, QUAIL_RESOLVCONF (SPF's name servers),
+ * SUBMISSION (message submission, RFC 6409: MAIL only after AUTH) and
+ * SMTPS (implicit TLS, RFC 8314: the TLS handshake before the greeting).
  * Sets QUAIL_SPF and QUAIL_SPF_DOMAIN for the queue program (auth-check).
  * Writes one log line per transaction (and per refusal) to fd 2.
  *
@@ -106,6 +108,7 @@ struct session {
   struct tlsx tls;
   int tls_on;
   struct str tls_info;          /* "TLSv1.3 CIPHER" */
+  int submission;               /* SUBMISSION: no mail without AUTH */
   struct str helo;
   int esmtp;
   int prestarted;               /* a writer was started for this transaction */
@@ -540,6 +543,10 @@ static void cmd_mail(struct session *s, const char *arg)
   int utf8, utf8_param, r;
   if (!s->helo.len) { reply(s, 503, SMTP_ESC_BAD_COMMAND, "send HELO or EHLO first"); return; }
   if (s->have_mail) { reply(s, 503, SMTP_ESC_BAD_COMMAND, "nested MAIL command"); return; }
+  if (s->submission && !s->auth_user.len) {
+    reply(s, 530, SMTP_ESC_AUTH_REQUIRED, "authentication required");
+    return;
+  }
   if (!p) { reply(s, 501, SMTP_ESC_BAD_SYNTAX, "syntax: MAIL FROM:<address>"); return; }
   if (smtp_path(p, &s->addr, &rest, &utf8) < 0) {
     if (errno == ENOMEM) die_nomem();
@@ -938,19 +945,19 @@ static void cmd_starttls(struct session *s, const char *arg)
   reply(s, 454, SMTP_ESC_TEMP_POLICY, "TLS not available due to a temporary reason");
 }
 #else
-static void cmd_starttls(struct session *s, const char *arg)
+/* TLS as server with control/servercert.pem; -1 (logged) when it cannot */
+static int tls_ready(struct session *s)
 {
-  if (s->tls_on) { reply(s, 503, SMTP_ESC_BAD_COMMAND, "TLS is already active"); return; }
-  if (*arg) { reply(s, 501, SMTP_ESC_BAD_PARAM, "STARTTLS takes no argument"); return; }
-  if (tlsx_server(&s->tls, "control/servercert.pem") < 0) {
-    log_event(s, "tls unavailable", tlsx_error(&s->tls));
-    tlsx_close(&s->tls);
-    reply(s, 454, SMTP_ESC_TEMP_POLICY, "TLS not available due to a temporary reason");
-    return;
-  }
-  reply(s, 220, SMTP_ESC_OK, "ready to start TLS");
-  flush(s);
-  if (s->in.n) log_event(s, "discarded", "plaintext sent after STARTTLS");
+  if (tlsx_server(&s->tls, "control/servercert.pem") == 0) return 0;
+  log_event(s, "tls unavailable", tlsx_error(&s->tls));
+  tlsx_close(&s->tls);
+  return -1;
+}
+
+/* the handshake on the client's socket; a failed one ends the session */
+static void tls_handshake(struct session *s)
+{
+  if (s->in.n) log_event(s, "discarded", "plaintext sent before the TLS handshake");
   buf_discard(&s->in);               /* no command injection past STARTTLS */
   if (tlsx_accept(&s->tls, 0, 1, (int)s->cf.timeout) < 0) {
     log_event(s, "tls handshake failed", errno == ETIMEDOUT ? "timeout" : tlsx_error(&s->tls));
@@ -964,7 +971,27 @@ static void cmd_starttls(struct session *s, const char *arg)
       str_cats(&s->tls_info, tlsx_cipher(&s->tls)) < 0)
     die_nomem();
   log_event(s, "tls", s->tls_info.s);
+}
+
+static void cmd_starttls(struct session *s, const char *arg)
+{
+  if (s->tls_on) { reply(s, 503, SMTP_ESC_BAD_COMMAND, "TLS is already active"); return; }
+  if (*arg) { reply(s, 501, SMTP_ESC_BAD_PARAM, "STARTTLS takes no argument"); return; }
+  if (tls_ready(s) < 0) {
+    reply(s, 454, SMTP_ESC_TEMP_POLICY, "TLS not available due to a temporary reason");
+    return;
+  }
+  reply(s, 220, SMTP_ESC_OK, "ready to start TLS");
+  flush(s);
+  tls_handshake(s);
   reset_session(s);
+}
+
+/* SMTPS: TLS from the first byte, then the greeting */
+static void smtps_begin(struct session *s)
+{
+  if (tls_ready(s) < 0) _exit(EXIT_TEMP);
+  tls_handshake(s);
 }
 #endif
 
@@ -1289,8 +1316,9 @@ int main(int argc, char **argv)
            "configuration unreadable", EXIT_TEMP);
   }
   s.in.timeout = s.out.timeout = (int)s.cf.timeout;
+  s.submission = getenv("SUBMISSION") != 0;
 #ifdef SMTPD_LEAN
-  if (s.cf.spf != SPF_OFF) {
+  if (s.cf.spf != SPF_OFF || getenv("SMTPS")) {
     exec_full(&s, 0);
     hangup(&s, 421, SMTP_ESC_CONFIG, "temporary configuration problem; try again later",
            "no smtpd-tls", EXIT_TEMP);
@@ -1298,6 +1326,9 @@ int main(int argc, char **argv)
 #endif
   if (starttls) cmd_starttls(&s, "");      /* handed over by the lean smtpd */
   else {
+#ifndef SMTPD_LEAN
+    if (getenv("SMTPS")) smtps_begin(&s);
+#endif
     check_early_talker(&s);
     greet(&s);
   }

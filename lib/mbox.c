@@ -24,7 +24,7 @@ static int try_lock(int fd)
   return 0;
 }
 
-static int lock_wait(int fd, int wait)
+int mbox_lock(int fd, int wait)
 {
   long tries = (long)wait * 1000 / MBOX_LOCK_POLL;
   for (;;) {
@@ -45,7 +45,7 @@ int mbox_open(struct mbox *m, const char *path, int wait)
   if (fstat(m->fd, &st) < 0) goto fail;
   if (!S_ISREG(st.st_mode)) { errno = EINVAL; goto fail; }
   if (fcntl(m->fd, F_SETFL, O_APPEND) < 0) goto fail;
-  if (lock_wait(m->fd, wait) < 0) goto fail;
+  if (mbox_lock(m->fd, wait) < 0) goto fail;
   m->start = lseek(m->fd, 0, SEEK_END);
   if (m->start < 0) goto fail;
   return 0;

@@ -28,6 +28,8 @@ int mbox_fromline(struct str *out, const char *sender, time_t);
  * ^>*From , a newline after an unterminated last line, then a blank line.
  * 0 done, -1 a read error, -2 a write error (errno set). */
 int mbox_copy(struct buf *in, struct buf *out);
+/* take the same locks on an open fd (for a reader that empties the mbox) */
+int mbox_lock(int fd, int wait);
 /* fsync and close; when the fsync fails the append is taken back */
 int mbox_commit(struct mbox *);
 /* truncate back to the size at open, then close (which unlocks) */

@@ -30,6 +30,7 @@
 #define SMTP_ESC_BAD_PARAM      "5.5.4"
 #define SMTP_ESC_BAD_CONTENT    "5.6.0"
 #define SMTP_ESC_NEED_UTF8      "5.6.7"
+#define SMTP_ESC_AUTH_REQUIRED  "5.7.0"   /* submission: AUTH first (RFC 4954) */
 #define SMTP_ESC_DENIED         "5.7.1"   /* relaying, bad sender, bad recipient */
 #define SMTP_ESC_AUTH_FAILED    "5.7.8"
 #define SMTP_ESC_NEED_TLS       "5.7.11"

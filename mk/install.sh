@@ -14,11 +14,15 @@
 #   SENDMAIL_LINKS   1: /usr/sbin/sendmail and /usr/lib/sendmail link to ours
 #   QMAIL_LINK       1: /var/qmail links to PREFIX (never over an existing one)
 #   UNITDIR          where quail.service goes (default /etc/systemd/system)
+#   INITDIR          where the init script quail goes (default /etc/init.d),
+#                    written only where that directory exists and systemd
+#                    does not run the machine
 set -eu
 destdir=$1 prefix=$2
 shift 2
 root=$destdir$prefix
 unitdir=${UNITDIR:-/etc/systemd/system}
+initdir=${INITDIR:-/etc/init.d}
 say() { echo "install: $*"; }
 die() { echo "install: fatal: $*" >&2; exit 111; }
 case "$prefix" in /*) ;; *) die "PREFIX must be an absolute path: $prefix";; esac
@@ -87,6 +91,15 @@ install_programs() {
 }
 link() { [ -e "$root/bin/$2" ] && ln -sf "$2" "$root/bin/$1"; return 0; }
 
+# install_boot: qmail's start-up variants, as scripts that set the default
+# delivery (boot/maildir, mailbox, procmail, dot-forward)
+install_boot() {
+  install -d "$root/boot"
+  for f in boot/*; do
+    sed "s|@PREFIX@|$prefix|g" "$f" > "$root/boot/${f##*/}" && chmod 755 "$root/boot/${f##*/}"
+  done
+}
+
 # default_delivery: qmail's boot/ variants by name, or a .qmail line as is
 default_delivery() {
   case "${DEFAULTDELIVERY:-}" in
@@ -148,6 +161,17 @@ install_unit() {
   fi
 }
 
+# install_init: /etc/init.d/quail (an LSB script over quailctl) where there is
+# an /etc/init.d and no systemd
+install_init() {
+  d=$destdir$initdir
+  [ -d "$d" ] && [ ! -d /run/systemd/system ] || return 0
+  [ -w "$d" ] || { say "skipping $initdir/quail: not writable"; return 0; }
+  sed -e "s|@PREFIX@|$prefix|g" mk/quail.init > "$d/quail"
+  chmod 755 "$d/quail"
+  say "init script $initdir/quail: $initdir/quail start (update-rc.d quail defaults starts it at boot)"
+}
+
 # sendmail_links: only when asked, since they replace another MTA's
 sendmail_links() {
   [ "${SENDMAIL_LINKS:-0}" = 1 ] || return 0
@@ -195,16 +219,28 @@ set_owners() {
   fi
 }
 
+# QUAIL_INSTALL_PHASE: files (programs, man pages, boot/, the unit and init
+# script: what a package ships), configure (users, queue, control/ for this
+# host, service directories, owners: what a package's postinst does, run
+# from a directory holding bin/, run/ and mk/), or all (make install)
+phase=${QUAIL_INSTALL_PHASE:-all}
 umask 022
-make_users
-make_dirs
-install_programs "$@"
-install_control
-logas=s/^//
-[ $real = 1 ] && logas='s|^exec svlogd|exec chpst -u quaill:nofiles svlogd|'
-install_services
-install_unit
-sendmail_links
-qmail_link
-set_owners
+case $phase in files|all)
+  make_dirs
+  install_programs "$@"
+  install_boot
+  install_unit
+  install_init
+  sendmail_links
+  qmail_link;;
+esac
+case $phase in configure|all)
+  make_users
+  make_dirs
+  install_control
+  logas=s/^//
+  [ $real = 1 ] && logas='s|^exec svlogd|exec chpst -u quaill:nofiles svlogd|'
+  install_services
+  set_owners;;
+esac
 say "installed under $root"

@@ -1,10 +1,18 @@
 #!/bin/sh
 # packages.sh PKG...: install the Debian packages that are missing.
+# packages.sh --missing PKG...: print the missing ones on one line, install nothing.
 # Runs apt-get update first only when an install fails for a stale list.
+list=
+[ "$1" = --missing ] && { list=1; shift; }
+command -v dpkg-query >/dev/null || exit 0
+# one dpkg-query for all of them (names with :arch are asked as given)
+installed=" $(dpkg-query -W -f='${Package}:${Status}\n' "$@" 2>/dev/null |
+  sed -n 's/:install ok installed$//p' | tr '\n' ' ')"
 missing=
 for p in "$@"; do
-  dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing="$missing $p"
+  case "$installed" in *" $p "*) ;; *) missing="$missing $p";; esac
 done
+[ -n "$list" ] && { [ -n "$missing" ] && echo "$missing"; exit 0; }
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "packages.sh: fatal: missing Debian packages:$missing (install them as root)" >&2

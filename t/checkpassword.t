@@ -138,7 +138,7 @@ is "$rc" 111 "a directory in its place: exit 111"
 rmdir "$DB"; mv "$DB.away" "$DB"
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
   printf 'alice\0new secret\0\0' > "$T/fd3"; chmod 644 "$T/fd3"
-  setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN/checkpassword" true 3<"$T/fd3" 2>"$T/err"
+  as_nobody "$BIN/checkpassword" true 3<"$T/fd3" 2>"$T/err"
   is "$?" 111 "a database the caller may not read: exit 111"
   like "$(cat "$T/err")" 'Permission denied' "an unreadable database: said"
 else

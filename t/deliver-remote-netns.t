@@ -10,7 +10,8 @@ command -v dnsmasq >/dev/null || skip_all "dnsmasq is not installed"
 A=qsend$$ B=qrecv$$
 ip netns add "$A" 2>/dev/null || skip_all "ip netns add failed (no namespace support here)"
 ip netns add "$B" || { ip netns del "$A"; skip_all "ip netns add failed"; }
-trap '_cleanup; ip netns del "$A" 2>/dev/null; ip netns del "$B" 2>/dev/null' EXIT
+. "$(dirname "$0")/netns-lib.sh"
+trap '_cleanup; ip netns del "$A" 2>/dev/null; ip netns del "$B" 2>/dev/null; ns_unmount_idle' EXIT
 ip link add "va$$" type veth peer name "vb$$" || skip_all "no veth support"
 ip link set "va$$" netns "$A" && ip link set "vb$$" netns "$B" || { echo "Bail out! veth move failed"; exit 1; }
 ip -n "$A" addr add 10.199.0.1/24 dev "va$$" && ip -n "$B" addr add 10.199.0.2/24 dev "vb$$"

@@ -45,7 +45,8 @@ sendmail_before=$(readlink /usr/sbin/sendmail 2>/dev/null || ls -l /usr/sbin/sen
 # prefix, never QUAIL_HOME)
 mkdir "$T/src"
 (cd "$SRC" && git ls-files -co --exclude-standard | grep -vE '^(obj|bin)/' | tar cf - -T -) | tar xf - -C "$T/src"
-make -s -j2 -C "$T/src" install PREFIX="$P" UNITDIR="$T/units" DEFAULTDELIVERY=maildir > "$T/out" 2>&1
+mkdir "$T/init.d"
+make -s -j2 -C "$T/src" install PREFIX="$P" UNITDIR="$T/units" INITDIR="$T/init.d" DEFAULTDELIVERY=maildir > "$T/out" 2>&1
 st=$?
 is "$st" 0 "make install as root into $P exits 0"
 [ "$st" = 0 ] || { diag "$(tail -20 "$T/out")"; done_testing; }
@@ -94,6 +95,12 @@ env -u QUAIL_HOME runsvdir -P "$P/service" >/dev/null 2>&1 &
 RSV=$!
 running() { [ "$(env -u QUAIL_HOME "$P/bin/quailctl" status 2>/dev/null | grep -c '^run: ')" -ge 10 ]; }
 ok "every installed service runs" wait_for 15 running
+if [ -d /run/systemd/system ]; then
+  skip "systemd runs this machine: no init script"; skip "systemd: no init script"
+else
+  like "$(grep '^QUAILCTL=' "$T/init.d/quail")" "^QUAILCTL=$P/bin/quailctl$" "without systemd: an init script for PREFIX's quailctl"
+  like "$(env -u QUAIL_HOME "$T/init.d/quail" status 2>&1)" "^supervision: runsvdir started outside quailctl" "the init script's status is quailctl's"
+fi
 smtp_up() { $PY -c "import socket,sys; s=socket.create_connection(('127.0.0.1',$SP),2); sys.exit(0 if s.recv(100).startswith(b'220') else 1)" 2>/dev/null; }
 ok "installed smtpd answers" wait_for 10 smtp_up
 

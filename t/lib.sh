@@ -84,6 +84,21 @@ md_grep() {
   printf '%s\n' "${f%%$'\n'*}"
 }
 
+# as_nobody CMD ARGS...: CMD as uid and gid 65534 (root only). A program of
+# bin/ that nobody cannot reach (a clone under /root, mode 0700) runs from a
+# copy in $T/nobody-bin, so the test sees the program's own error, not exec's.
+as_nobody() {
+  local cmd=$1; shift
+  case $cmd in "$BIN"/*)
+    if ! setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$cmd"; then
+      mkdir -p "$T/nobody-bin" && cp "$cmd" "$T/nobody-bin/" || return 111
+      chmod o+x "$T"; chmod 755 "$T/nobody-bin"
+      cmd=$T/nobody-bin/${cmd##*/}
+    fi;;
+  esac
+  setpriv --reuid=65534 --regid=65534 --clear-groups "$cmd" "$@"
+}
+
 # inst_new [HOSTNAME]: $INST, a fresh instance; $MD, the Maildir of test
 inst_new() {
   INST=$T/inst

@@ -108,7 +108,7 @@ chmod 000 "$MD/new/2"
 if [ "$(id -u)" = 0 ]; then
   chown -R 65534:65534 "$MD" "$MB"
   chmod 755 "$T"
-  out=$(setpriv --reuid=65534 --regid=65534 --clear-groups env MAILDIR="$MD" MAIL="$MB" "$M2M" 2>&1); rc=$?
+  out=$(MAILDIR="$MD" MAIL="$MB" as_nobody "$M2M" 2>&1); rc=$?
 else
   out=$("$M2M" 2>&1); rc=$?
 fi

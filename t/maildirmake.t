@@ -40,7 +40,7 @@ ok "nothing made" test ! -e "$T/no"
 mkdir -p "$T/ro"
 chmod 755 "$T" "$T/ro"
 if [ "$(id -u)" = 0 ]; then
-  out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$MM" "$T/ro/md" 2>&1); rc=$?
+  out=$(as_nobody "$MM" "$T/ro/md" 2>&1); rc=$?
   is "$rc" 111 "unwritable parent: failure"
   like "$out" 'Permission denied' "says permission denied"
 else

@@ -80,6 +80,60 @@ else
   skip "gnuplot not installed (gnuplot-nox)"; skip "no gnuplot"; skip "no gnuplot"; skip "no gnuplot"; skip "no gnuplot"
 fi
 
+# queue-admin's work in a real run: a deleted message and one bounced by
+# the administrator leave the queue, and every line is understood
+L2=$T/qmlog2
+mkdir -p "$L2"
+printf '|echo mailbox busy; exit 111\n' > "$H/.qmail-defer"
+"$BIN/queue-manager" > >(exec svlogd -tt "$L2") 2>&1 &
+QM_PID=$!
+kill_on_exit $QM_PID
+msg "to delete" | qw test@localhost test-defer@localhost
+msg "to bounce" | qw test@localhost test-defer@localhost
+ok "both deferred" wait_for 20 eval '[ "$(grep -c "deferral: mailbox busy" "$L2/current" 2>/dev/null)" -ge 2 ]'
+ids=$(q_ids "$INST/queue" | sort -n)
+d1=$(echo "$ids" | head -n 1) d2=$(echo "$ids" | sed -n 2p)
+queue-admin delete "$d1" >/dev/null
+queue-admin bounce "$d2" >/dev/null
+ok "the deleted message is forgotten" wait_for 20 grep -q "forget msg $d1\$" "$L2/current"
+ok "the bounced one ends" wait_for 20 grep -q "end msg $d2\$" "$L2/current"
+kill -TERM "$QM_PID"; wait "$QM_PID" 2>/dev/null
+out=$(mailstats "$L2/current")
+like "$out" "Messages held or deleted by the administrator: 1" "a deleted message is counted"
+like "$out" "Messages bounced by the administrator: 1" "an administrator's bounce is counted"
+like "$out" "Messages still in the queue: [01]"$'\n' "the deleted message is not counted as still queued"
+like "$out" "not understood 0," "every line of queue-admin's run understood"
+
+# qmail-send's own log, through splogger into a syslog file: the same lines
+# understood, alerts counted, splogger's continuations not taken as lines
+cat > "$T/maillog" <<'LOG'
+Dec  7 10:00:00 mx qmail: 1765101600.000001 status: local 0/10 remote 0/20
+Dec  7 10:00:01 mx qmail: 1765101601.000001 new msg 457
+Dec  7 10:00:01 mx qmail: 1765101601.000002 info msg 457: bytes 1234 from <a@example.org> qp 99 uid 1000
+Dec  7 10:00:01 mx qmail: 1765101601.000003 starting delivery 1: msg 457 to local joe@example.com
+Dec  7 10:00:01 mx qmail: 1765101601.000004 status: local 1/10 remote 0/20
+Dec  7 10:00:02 mx qmail: 1765101602.000001 delivery 1: success: did_1+0+0/
+Dec  7 10:00:02 mx qmail: 1765101602.000002 starting delivery 2: msg 457 to remote bob@far.example
+Dec  7 10:00:03 mx qmail: 1765101603.000001 delivery 2: report mangled, will defer
+Dec  7 10:00:03 mx qmail: 1765101603.000002 alert: unable to append to bounce message; HELP! sleeping...
+Dec  7 10:00:03 mx qmail: 1765101603.000003 warning: unable to utime local/1/457; message will be retried too soon
+Dec  7 10:00:04 mx qmail: 1765101604.000001 starting delivery 3: msg 457 to remote bob@far.example
+Dec  7 10:00:05 mx qmail: 1765101605.000001 delivery 3: failure: Sorry,_I_couldn't_find_any_host_named_far.example._(#5.1.2)/
+Dec  7 10:00:05 mx qmail: 1765101605.000002+and the rest of a long line
+Dec  7 10:00:05 mx qmail: 1765101605.000003 bounce msg 457 qp 100
+Dec  7 10:00:05 mx qmail: 1765101605.000004 end msg 457
+Dec  7 10:00:06 mx qmail: 1765101606.000001 status: exiting
+LOG
+out=$(mailstats "$T/maillog")
+is "$?" 0 "a qmail-send log from syslog: exits 0"
+like "$out" "not understood 0," "every qmail-send line understood"
+like "$out" "Completed messages: 1"$'\n' "its message completed"
+like "$out" "  success: 1 \\(local 1, remote 0\\)" "the success counted"
+like "$out" "  deferral: 1 \\(local 0, remote 1\\)" "a mangled report counts as a deferral"
+like "$out" "  failure: 1 \\(local 0, remote 1\\)" "the failure counted"
+like "$out" "alerts 1" "the alert counted"
+like "$out" "Time span \\(days\\): 6.94444e-05" "times taken from splogger's stamps (6 s)"
+
 # a generated log: 1.2 million lines, 240000 messages to 120000 distinct
 # recipients (more than the top tables hold), read in bounded memory
 gen() {

@@ -29,6 +29,17 @@ _ns_teardown() {
     for p in $(ip netns pids "$n" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
   done
   for n in $_ns_list; do ip netns del "$n" 2>/dev/null; done
+  ns_unmount_idle
+}
+
+# ns_unmount_idle: the first "ip netns add" makes /run/netns a mount point
+# of its own; once no namespace is left in it, unmount it, so a test leaves
+# no mount behind (a namespace someone still holds keeps it busy: umount
+# then fails and changes nothing)
+ns_unmount_idle() {
+  [ -d /run/netns ] && [ -z "$(ls -A /run/netns 2>/dev/null)" ] || return 0
+  grep -q ' /run/netns ' /proc/self/mounts && umount /run/netns 2>/dev/null
+  return 0
 }
 
 _ns() { printf 'q%s%s' "$$" "$1"; }

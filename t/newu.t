@@ -78,11 +78,11 @@ like "$(cat "$T/err")" "unable to enter the quail home directory" "missing home:
 if [ "$(id -u)" = 0 ]; then
   chmod 711 "$T"
   printf '=a:a:1:1:/a:::\n.\n' > "$U/assign"; chmod 000 "$U/assign"
-  setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN/newu" 2>"$T/err"
+  as_nobody "$BIN/newu" 2>"$T/err"
   is "$?" 111 "unreadable users/assign: exit 111"
   like "$(cat "$T/err")" "newu: fatal: unable to read users/assign: Permission denied" "unreadable users/assign: named"
   chmod 644 "$U/assign"
-  setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN/newu" 2>"$T/err"
+  as_nobody "$BIN/newu" 2>"$T/err"
   is "$?" 111 "users/ not writable: exit 111"
   like "$(cat "$T/err")" "newu: fatal: unable to write users/cdb: Permission denied" "users/ not writable: named"
   is "$(cdbget "$U/cdb" =keep)" "k|1|1|/k|||" "users/ not writable: old table intact"

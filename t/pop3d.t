@@ -171,7 +171,7 @@ is "$rc" 111 "a missing Maildir: exit 111"
 is "$(cat "$T/out")" "" "a missing Maildir: nothing said to the client (pop3-login speaks)"
 like "$(cat "$T/err")" 'pop3d: fatal: unable to enter the Maildir ./Nowhere/' "a missing Maildir: the log names it"
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
-  (cd "$H" && printf 'STAT\r\n' | env -u MAILDIR setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN/pop3d" "$MD" >"$T/out" 2>"$T/err"); rc=$?
+  (cd "$H" && printf 'STAT\r\n' | (unset MAILDIR; as_nobody "$BIN/pop3d" "$MD") >"$T/out" 2>"$T/err"); rc=$?
   is "$rc" 111 "a Maildir the user may not read: exit 111"
   is "$(cat "$T/out")" "" "an unreadable Maildir: nothing said"
 else

@@ -18,8 +18,6 @@ mark_done() {
         "$Q/mess/$1.env" "$2")
   printf D | dd of="$Q/mess/$1.env" bs=1 seek="$off" conv=notrunc status=none
 }
-# as_nobody CMD...: run CMD as uid 65534 (root only)
-as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 
 # --- a queue of two messages made by queue-writer
 printf 'Subject: one\n\nbody\n' | qw a@example.org test@localhost bob@remote.example

@@ -49,11 +49,11 @@ mv "$Q/tmp.away" "$Q/tmp"
 
 if [ "$(id -u)" = 0 ]; then
   chmod 711 "$T"
-  out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN/queue-stat" 2>&1); rc=$?
+  out=$(as_nobody "$BIN/queue-stat" 2>&1); rc=$?
   is "$rc" 111 "unreadable queue/mess: exit 111"
   like "$out" "unable to read queue/mess: Permission denied" "unreadable queue/mess: named"
   chmod 755 "$Q/mess"; chmod 000 "$Q/tmp"
-  out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN/queue-stat" 2>&1); rc=$?
+  out=$(as_nobody "$BIN/queue-stat" 2>&1); rc=$?
   is "$rc" 111 "unreadable queue/tmp: exit 111"
   like "$out" "unable to read queue/tmp: Permission denied" "unreadable queue/tmp: named"
   chmod 700 "$Q/mess" "$Q/tmp" "$T"

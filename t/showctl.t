@@ -151,16 +151,16 @@ like "$(cat "$T/err")" "showctl: fatal: unable to read the directory control: No
 if [ "$(id -u)" = 0 ]; then
   chmod 711 "$T"
   chmod 000 "$C/concurrencyremote"
-  out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN/showctl" 2>&1); rc=$?
+  out=$(as_nobody "$BIN/showctl" 2>&1); rc=$?
   is "$rc" 111 "unreadable control file: exit 111"
   is "$(para concurrencyremote)" "concurrencyremote: Oops! Trouble reading this file: Permission denied." "unreadable control file: flagged"
   like "$out" "virtualdomains: " "unreadable control file: the rest is still shown"
   chmod 644 "$C/concurrencyremote"; chmod 000 "$C/me"
-  out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN/showctl" 2>&1); rc=$?
+  out=$(as_nobody "$BIN/showctl" 2>&1); rc=$?
   is "$rc" 111 "unreadable control/me: exit 111"
   like "$out" "showctl: fatal: unable to read control/me: Permission denied" "unreadable control/me: named"
   chmod 644 "$C/me"; chmod 700 "$C"
-  out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN/showctl" 2>&1); rc=$?
+  out=$(as_nobody "$BIN/showctl" 2>&1); rc=$?
   is "$rc" 111 "unreadable control/: exit 111"
   like "$out" "unable to read the directory control: Permission denied" "unreadable control/: named"
   chmod 755 "$C"; chmod 700 "$T"
