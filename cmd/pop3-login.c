@@ -375,8 +375,8 @@ static void auth_plain(struct session *s, const char *resp)
     err(s, "malformed base64 text");
     return;
   }
-  end = raw.s + raw.len;
   authc = raw.len ? memchr(raw.s, 0, raw.len) : 0;
+  end = authc ? raw.s + raw.len : 0;      /* raw.s is 0 after "=" */
   pw = authc ? memchr(authc + 1, 0, (size_t)(end - authc - 1)) : 0;
   if (!pw || memchr(pw + 1, 0, (size_t)(end - pw - 1))) err(s, "malformed AUTH PLAIN response");
   else if (*raw.s && strcmp(raw.s, authc + 1)) err(s, POP3_RC_AUTH "authorization identity differs from the user");

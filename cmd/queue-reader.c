@@ -355,7 +355,7 @@ static void list_dir(struct reader *r, const char *dir)
   if (!d && errno == ENOENT && !strcmp(dir, "hold")) return;   /* a queue from before hold/ */
   if (!d) die_queue(dir);
   if (collect(r, dir, d, &l)) {
-    qsort(l.e, l.n, sizeof *l.e, by_age);
+    if (l.n) qsort(l.e, l.n, sizeof *l.e, by_age);   /* l.e is 0 when empty */
     for (i = 0; i < l.n; i++) list_one(r, l.e[i].id);
   } else {   /* too many to sort in bounded memory: directory order */
     diag_warn("more than " SORT_MAX_TEXT " messages: listed unsorted", (char *)0);

@@ -133,7 +133,7 @@ int buf_put(struct buf *b, const char *s, size_t n)
     if (buf_flush(b) < 0) return -1;
     if (n > b->size) return write_all(b, s, n);
   }
-  memcpy(b->x + b->n, s, n);
+  if (n) memcpy(b->x + b->n, s, n);   /* s may be 0 when n is: an empty str */
   b->n += n;
   return 0;
 }

@@ -168,21 +168,26 @@ static int add_target(struct dns_targets *t, unsigned pref, const char *name, in
   return 0;
 }
 
-/* the records of one type (A or AAAA) of name into t */
-static int addrs_of(struct dns *d, const char *name, unsigned pref, int type, struct dns_targets *t)
+/* an answer's records of one type (A or AAAA) into t, named name */
+static int answer_addrs(ns_msg *msg, const char *name, unsigned pref, int type, struct dns_targets *t)
 {
-  ns_msg msg;
   ns_rr rr;
-  int i, count, r = query(d, name, type, &msg);
+  int i, count = ns_msg_count(*msg, ns_s_an);
   size_t want = type == ns_t_aaaa ? 16 : 4;
-  if (r != DNS_OK) return r;
-  count = ns_msg_count(msg, ns_s_an);
   for (i = 0; i < count; i++) {
-    if (ns_parserr(&msg, ns_s_an, i, &rr) < 0) return DNS_SOFT;
+    if (ns_parserr(msg, ns_s_an, i, &rr) < 0) return DNS_SOFT;
     if ((int)ns_rr_type(rr) != type || ns_rr_rdlen(rr) != want) continue;
     add_target(t, pref, name, type == ns_t_aaaa ? AF_INET6 : AF_INET, ns_rr_rdata(rr));
   }
   return DNS_OK;
+}
+
+/* the records of one type (A or AAAA) of name into t */
+static int addrs_of(struct dns *d, const char *name, unsigned pref, int type, struct dns_targets *t)
+{
+  ns_msg msg;
+  int r = query(d, name, type, &msg);
+  return r != DNS_OK ? r : answer_addrs(&msg, name, pref, type, t);
 }
 
 /* AAAA then A: the outcome is OK when either gave an address */
@@ -320,22 +325,54 @@ static int txt_join(const unsigned char *p, size_t n, struct str *out)
   return str_catc(out, 0);
 }
 
-int dns_txt(struct dns *d, const char *name, struct str *out)
+/* an answer's TXT records into out */
+static int answer_txt(ns_msg *msg, struct str *out)
 {
-  const unsigned char *ans;
-  ns_msg msg;
   ns_rr rr;
-  int r, n = dns_raw(d, name, ns_t_txt, &ans, &r), i, count, found = 0;
-  if (n < 0) return r;
-  if (ns_initparse(ans, n, &msg) < 0) return DNS_SOFT;
-  count = ns_msg_count(msg, ns_s_an);
+  int i, count = ns_msg_count(*msg, ns_s_an), found = 0;
   for (i = 0; i < count && found < DNS_TXT_MAX; i++) {
-    if (ns_parserr(&msg, ns_s_an, i, &rr) < 0) return DNS_SOFT;
+    if (ns_parserr(msg, ns_s_an, i, &rr) < 0) return DNS_SOFT;
     if (ns_rr_type(rr) != ns_t_txt) continue;
     if (txt_join(ns_rr_rdata(rr), ns_rr_rdlen(rr), out) < 0) return DNS_NOMEM;
     found++;
   }
   return found ? DNS_OK : DNS_NOADDR;
+}
+
+int dns_txt(struct dns *d, const char *name, struct str *out)
+{
+  const unsigned char *ans;
+  ns_msg msg;
+  int r, n = dns_raw(d, name, ns_t_txt, &ans, &r);
+  if (n < 0) return r;
+  if (ns_initparse(ans, n, &msg) < 0) return DNS_SOFT;
+  return answer_txt(&msg, out);
+}
+
+/* an answer read as the lookups above read theirs */
+int dns_answer(const unsigned char *ans, int n, int type, unsigned long seed,
+               struct dns_targets *t, struct str *txt)
+{
+  ns_msg msg;
+  struct mx *mx;
+  size_t i, nmx = 0;
+  int nullmx = 0, r;
+  t->n = 0;
+  if (ns_initparse(ans, n, &msg) < 0) return DNS_SOFT;
+  if (type == ns_t_txt) return answer_txt(&msg, txt);
+  if (type != ns_t_mx) return answer_addrs(&msg, "answer", 0, type, t);
+  if (!(mx = malloc(DNS_MX_MAX * sizeof *mx))) return DNS_NOMEM;
+  if ((r = mx_records(&msg, mx, &nmx, &nullmx)) == DNS_OK) {
+    order(mx, nmx, seed);
+    for (i = 0; i < nmx; i++) {
+      t->t[i].pref = mx[i].pref;
+      snprintf(t->t[i].name, sizeof t->t[i].name, "%s", mx[i].name);
+    }
+    t->n = nmx;
+    if (nullmx) r = DNS_NULLMX;
+  }
+  free(mx);
+  return r;
 }
 
 int dns_connect(const struct dns_target *t, unsigned long port, int timeout)

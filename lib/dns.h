@@ -60,6 +60,13 @@ int dns_raw(struct dns *, const char *name, int type, const unsigned char **ans,
  * NUL, appended to out (at most DNS_TXT_MAX records); an outcome */
 #define DNS_TXT_MAX 32
 int dns_txt(struct dns *, const char *name, struct str *out);
+/* dns_answer: an answer (n bytes, as res_nquery gives it) to a query of
+ * type ns_t_mx, ns_t_a, ns_t_aaaa or ns_t_txt, read as dns_mx, dns_host
+ * and dns_txt read theirs: the exchangers (pref and name, no address; at
+ * most DNS_MX_MAX, ordered with seed) or the addresses into t, the TXT
+ * records into txt. An outcome. For tests and fuzzing (fuzz/dns.c). */
+int dns_answer(const unsigned char *ans, int n, int type, unsigned long seed,
+               struct dns_targets *t, struct str *txt);
 /* a sentence for an outcome */
 const char *dns_text(int outcome);
 /* the numeric form of a target's address into out */

@@ -332,6 +332,16 @@ int list_cookie(const struct list *l, const char *action, const char *addr,
   return r;
 }
 
+int list_cookie_parse(const char *s, unsigned long *when, struct str *hex, const char **dash)
+{
+  size_t n = scan_ulong(s, when);
+  const char *d;
+  if (!n || s[n] != '.' || !(d = strchr(s + n + 1, '-'))) { errno = EINVAL; return -1; }
+  if (str_copyb(hex, s + n + 1, (size_t)(d - s) - n - 1) < 0 || str_0(hex) < 0) return -1;
+  *dash = d;
+  return 0;
+}
+
 int list_cookie_check(const struct list *l, const char *action, const char *addr,
                       unsigned long when, const char *hex, time_t now)
 {

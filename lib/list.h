@@ -61,6 +61,11 @@ int list_cookie(const struct list *, const char *action, const char *addr,
 int list_cookie_check(const struct list *, const char *action, const char *addr,
                       unsigned long when, const char *hex, time_t now);
 
+/* "T.C-..." (an address after its action, "sc." or "probe."): the time
+ * T into *when, the cookie C into hex, *dash at the '-'; 0, or -1 with
+ * errno EINVAL (malformed) or ENOMEM */
+int list_cookie_parse(const char *s, unsigned long *when, struct str *hex, const char **dash);
+
 /* "user@host" <-> "user=host" (the last '@' / '=') */
 int list_verp_encode(const char *addr, struct str *out);
 int list_verp_decode(const char *s, struct str *out);

@@ -55,7 +55,7 @@ int smtpc_reply(struct buf *in, struct smtpc_reply *r)
     const char *s;
     if (reply_line(in, r) < 0) return -1;
     s = r->line.s;
-    if (r->line.len < 3 || !is_digit(s[0]) || !is_digit(s[1]) || !is_digit(s[2]) ||
+    if (r->line.len < 3 || s[0] < '1' || s[0] > '5' || !is_digit(s[1]) || !is_digit(s[2]) ||
         (r->line.len > 3 && s[3] != ' ' && s[3] != '-')) { errno = EPROTO; return -1; }
     if (!r->code) r->code = (unsigned)((s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0'));
     if (keep(r) < 0) return -1;

@@ -126,11 +126,9 @@ static void bounced(struct bounce *b)
 static void probe_bounced(struct bounce *b, const char *s)
 {
   unsigned long when = 0;
-  size_t n = scan_ulong(s, &when);
   const char *dash;
   struct str hex = STR_ZERO, one = STR_ZERO;
-  if (!n || s[n] != '.' || !(dash = strchr(s + n + 1, '-'))) die_forged();
-  if (str_copyb(&hex, s + n + 1, (size_t)(dash - s) - n - 1) < 0 || str_0(&hex) < 0) die_nomem();
+  if (list_cookie_parse(s, &when, &hex, &dash) < 0) errno == ENOMEM ? die_nomem() : die_forged();
   if (list_verp_decode(dash + 1, &b->addr) < 0) die_forged();
   if (list_cookie_check(&b->l, "probe", b->addr.s, when, hex.s, b->now) < 0) die_forged();
   if (str_cats(&one, b->addr.s) < 0 || str_catc(&one, 0) < 0) die_nomem();

@@ -9,6 +9,7 @@
  * no one can subscribe a third party. LIST_NOW, when set, is the time.
  * Exit codes: 0 answered, 100 a forged or expired confirmation or a bad
  * request (deliver-local bounces it to the sender), 111 temporary. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -85,11 +86,9 @@ static void confirm(struct req *r, const char *act, const char *rest)
 {
   struct str t = STR_ZERO, hex = STR_ZERO;
   unsigned long when = 0;
-  size_t n = scan_ulong(rest, &when);
   const char *dash;
   int ok;
-  if (!n || rest[n] != '.' || !(dash = strchr(rest + n + 1, '-'))) die_forged();
-  if (str_copyb(&hex, rest + n + 1, (size_t)(dash - rest) - n - 1) < 0 || str_0(&hex) < 0) die_nomem();
+  if (list_cookie_parse(rest, &when, &hex, &dash) < 0) errno == ENOMEM ? die_nomem() : die_forged();
   target_of(r, dash, &t);
   ok = list_cookie_check(&r->l, act, t.s, when, hex.s, r->now);
   if (ok == -2) die_expired();

@@ -14,6 +14,15 @@ set -u
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=$SRC/bin
 PY=/usr/bin/python3
+# the compiler (and sanitizer flags) obj/libquail.a was built with, for
+# the tests' C drivers (make writes obj/cc): $TEST_CC, unquoted
+TEST_CC=$(cat "$SRC/obj/cc" 2>/dev/null || echo cc)
+# sanitized: is this a make SANITIZE=1 build (memory bounds do not hold:
+# AddressSanitizer reserves terabytes of address space, and its shadow
+# memory counts in RSS)
+sanitized() { case $TEST_CC in *-fsanitize=*) return 0 ;; *) return 1 ;; esac; }
+# limit_vm KB: ulimit -v, but in a sanitized build
+limit_vm() { sanitized || ulimit -v "$1"; }
 export PATH="$BIN:$PATH"
 T=$(mktemp -d "${TMPDIR:-/tmp}/quail-t.XXXXXX")
 _tap_n=0 _tap_fail=0 _tap_plan= _pids=

@@ -42,7 +42,7 @@ int main(int argc, char **argv)
   return 0;
 }
 EOF
-cc -I"$SRC/lib" -o "$T/ns" "$T/ns.c" "$SRC/obj/libquail.a" || { echo "Bail out! driver does not build"; exit 1; }
+$TEST_CC -I"$SRC/lib" -o "$T/ns" "$T/ns.c" "$SRC/obj/libquail.a" || { echo "Bail out! driver does not build"; exit 1; }
 
 dec() { printf -- "$2" | "$T/ns" nsdec "$1" | tr '\n' '|'; }
 # max ~ input (printf format) ~ expected lines joined by '|' ~ name

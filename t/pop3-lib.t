@@ -4,7 +4,7 @@
 # obj/libquail.a.
 . "$(dirname "$0")/lib.sh"
 [ -f "$SRC/obj/libquail.a" ] || skip_all "obj/libquail.a is not built (make first)"
-cc -D_GNU_SOURCE -I"$SRC/lib" -o "$T/pop3-lib" "$SRC/t/pop3-lib.c" "$SRC/obj/libquail.a" -lcdb -lcrypt ||
+$TEST_CC -D_GNU_SOURCE -I"$SRC/lib" -o "$T/pop3-lib" "$SRC/t/pop3-lib.c" "$SRC/obj/libquail.a" -lcdb -lcrypt ||
   { echo "Bail out! cannot build t/pop3-lib.c"; exit 1; }
 L=$T/pop3-lib
 show() { od -An -c | tr -s ' \n' ' '; }

@@ -125,7 +125,7 @@ bad "no comma after the package" '25:4:abcd,3:a@b,9:x@example,;'
 bad "closed inside the package" '25:4:abcd,3:a@b,9:x@ex' 'closed the connection inside the package'
 clearq
 printf '4294967296:1000:Subject: big\n' >"$T/in"
-RC=$(ulimit -v 65536 && TCPREMOTEIP=127.0.0.1 RELAYCLIENT= "$BIN/qmqpd" <"$T/in" 2>"$T/err" >"$T/out"; echo $?)
+RC=$(limit_vm 65536 && TCPREMOTEIP=127.0.0.1 RELAYCLIENT= "$BIN/qmqpd" <"$T/in" 2>"$T/err" >"$T/out"; echo $?)
 is "$RC" 100 "4 GB length under a 64 MB limit: exit 100 when the client leaves (nothing allocated)"
 like "$(cat "$T/err")" 'closed the connection inside the package' "4 GB length: streamed, not allocated"
 ok "4 GB length: nothing queued" queue_clean

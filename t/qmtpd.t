@@ -158,7 +158,7 @@ bad "closed inside the recipients" '4:\nabc,3:a@b,20:16:test@loc'
 # reads until the client leaves, as it would for a real message
 clearq
 printf '4294967296:\nSubject: big\n' >"$T/in"
-RC=$(cd "$T" && ulimit -v 65536 && TCPREMOTEIP=127.0.0.1 "$BIN/qmtpd" <"$T/in" 2>"$T/err" >"$T/out"; echo $?)
+RC=$(cd "$T" && limit_vm 65536 && TCPREMOTEIP=127.0.0.1 "$BIN/qmtpd" <"$T/in" 2>"$T/err" >"$T/out"; echo $?)
 is "$RC" 100 "4 GB length under a 64 MB limit: exit 100 when the client leaves (nothing allocated)"
 like "$(cat "$T/err")" 'closed the connection inside a package' "4 GB length: streamed, not allocated"
 ok "4 GB length: nothing queued" queue_clean

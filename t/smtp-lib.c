@@ -46,7 +46,7 @@ static int data(size_t step, int lf)
     used += smtp_data_feed(&d, in + used, k, &out, &done);
   }
   if (d.chunked) smtp_data_last(&d, &out);
-  fwrite(out.s, 1, out.len, stdout);
+  if (out.len) fwrite(out.s, 1, out.len, stdout);
   printf("|flags=%d done=%d rest=", d.flags, done);
   fwrite(in + used, 1, n - used, stdout);
   return 0;
@@ -58,7 +58,7 @@ static int b64(int decode)
   struct str out = STR_ZERO;
   size_t n = fread(in, 1, sizeof in, stdin);
   if ((decode ? b64_decode(&out, in, n) : b64_encode(&out, in, n)) < 0) { printf("EINVAL"); return 0; }
-  fwrite(out.s, 1, out.len, stdout);
+  if (out.len) fwrite(out.s, 1, out.len, stdout);
   return 0;
 }
 

@@ -3,7 +3,7 @@
 # a small driver (t/smtp-lib.c) built against obj/libquail.a.
 . "$(dirname "$0")/lib.sh"
 [ -f "$SRC/obj/libquail.a" ] || skip_all "obj/libquail.a is not built (make first)"
-cc -D_GNU_SOURCE -I"$SRC/lib" -o "$T/smtp-lib" "$SRC/t/smtp-lib.c" "$SRC/obj/libquail.a" ||
+$TEST_CC -D_GNU_SOURCE -I"$SRC/lib" -o "$T/smtp-lib" "$SRC/t/smtp-lib.c" "$SRC/obj/libquail.a" ||
   { echo "Bail out! cannot build t/smtp-lib.c"; exit 1; }
 
 # path: what smtp_path makes of the text after "MAIL FROM:"

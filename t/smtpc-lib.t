@@ -4,7 +4,7 @@
 # a message's facts, the dead-host memory.
 . "$(dirname "$0")/lib.sh"
 [ -f "$SRC/obj/libquail.a" ] || skip_all "obj/libquail.a is not built (make first)"
-cc -D_GNU_SOURCE -I"$SRC/lib" -o "$T/smtpc-lib" "$SRC/t/smtpc-lib.c" "$SRC/obj/libquail.a" ||
+$TEST_CC -D_GNU_SOURCE -I"$SRC/lib" -o "$T/smtpc-lib" "$SRC/t/smtpc-lib.c" "$SRC/obj/libquail.a" ||
   { echo "Bail out! cannot build t/smtpc-lib.c"; exit 1; }
 L=$T/smtpc-lib
 
@@ -21,6 +21,10 @@ done <<'TABLE'
 25 short\r\n	ERR EPROTO#
 abc def\r\n	ERR EPROTO#
 250x\r\n	ERR EPROTO#
+050 zero\r\n	ERR EPROTO#
+650 six\r\n	ERR EPROTO#
+999 nine\r\n	ERR EPROTO#
+150 ok\r\n	150|150 ok#ERR EPIPE#
 250-a\r\n	ERR EPIPE#
 TABLE
 long=$(head -c 5000 /dev/zero | tr '\0' x)
