@@ -40,8 +40,10 @@ unshare -m sh -c "mount --bind '$T/resolv.conf' /etc/resolv.conf" ||
 run() {
   DNSCACHEIP=$NS unshare -m sh -c "mount --bind '$T/resolv.conf' /etc/resolv.conf && exec sh '$1'" > "$T/run.log" 2>&1 &
   local pid=$!
-  wait_for 10 $PY -c "import socket; socket.create_connection(('127.0.0.1', $2), 1)"
-  : > "$T/questions"   # the probe's own connection
+  # the probe connects from 127.0.0.2 too: its child's question, which
+  # may come late, is the same
+  wait_for 10 $PY -c "import socket; socket.create_connection(('127.0.0.1', $2), 1, ('127.0.0.2', 0))"
+  : > "$T/questions"
   $PY -c "
 import socket
 s = socket.create_connection(('127.0.0.1', $2), 5, ('127.0.0.2', 0)); s.settimeout(3)
