@@ -7,8 +7,10 @@
 # QMAILQUEUE=auth-check, keys and policies served by dnsmasq on loopback);
 # runs interleaved (off on, on off, ...), medians of RUNS (3). Prints
 # accepted messages per second, the machine's busy CPU per message, and
-# the ratio. smtpd is told the client is 192.0.2.9 (TCPREMOTEIP) so that
-# libspf2 does not pass it as localhost; nothing is sent there.
+# the ratio. smtpd is started by the instance's own run script; its
+# control/tcp.smtp tells smtpd the client is 192.0.2.9 (TCPREMOTEIP) so
+# that libspf2 does not pass it as localhost (nothing is sent there), and
+# sets QMAILQUEUE when authentication is on.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
@@ -20,7 +22,8 @@ pids=
 tcp=
 trap 'for p in $pids $tcp; do kill $p 2>/dev/null; done; wait 2>/dev/null; rm -rf "$out"' EXIT
 inst=$out/quail
-"$src/bin/mkinstance" "$inst" quail.test >/dev/null
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+SMTP_PORT=$port "$src/bin/mkinstance" "$inst" quail.test >/dev/null
 export QUAIL_HOME=$inst
 echo quail.test > "$inst/control/rcpthosts"
 
@@ -42,12 +45,13 @@ printf '#!/bin/sh\ncat > "%s"\n' "$out/msg" > "$out/keep"; chmod +x "$out/keep"
 message a@sender.test test@quail.test "$size" | DKIMQUEUE=$out/keep "$src/bin/dkim-sign" 1< <(envf a@sender.test test@quail.test)
 grep -q '^DKIM-Signature' "$out/msg" 2>/dev/null || die "dkim-sign did not sign the bench message"
 
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 start() { # off|on
-  if [ "$1" = on ]; then echo mark > "$inst/control/spf"; set -- QMAILQUEUE="$src/bin/auth-check"
-  else rm -f "$inst/control/spf"; set --; fi
-  tcpserver -R -H -l quail.test -c 100 -b 100 127.0.0.1 "$port" env TCPREMOTEIP=192.0.2.9 "$@" "$src/bin/smtpd" 2>/dev/null & tcp=$!
-  sleep 0.5
+  local rule='127.:allow,TCPREMOTEIP="192.0.2.9"'
+  if [ "$1" = on ]; then echo mark > "$inst/control/spf"; rule="$rule,QMAILQUEUE=\"$src/bin/auth-check\""
+  else rm -f "$inst/control/spf"; fi
+  printf '%s\n' "$rule" > "$inst/control/tcp.smtp"
+  rm -f "$inst/control/tcp.smtp.cdb"   # compiled again by the run script
+  service_start "$inst" smtpd; tcp=$service
 }
 stop() { kill "$tcp"; wait "$tcp" 2>/dev/null || true; tcp=; }
 

@@ -6,6 +6,17 @@ md_count() { local f; shopt -s nullglob; f=("$1"/new/* "$1"/cur/*); echo "${#f[@
 median() { grep -v '^-$' | sort -g | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print "-" }'; }
 calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
 die() { echo "bench: $*" >&2; exit 111; }
+# service_start INST NAME: INST/service/NAME/run started as runsv would
+# start it, its output in INST/NAME.log; $service is its pid (tcpserver's,
+# which the script becomes); dies unless tcpserver listens within 10 s
+service_start() {
+  local log=$1/$2.log i=0
+  sh "$1/service/$2/run" >"$log" 2>&1 & service=$!
+  until grep -q 'status: 0/' "$log" 2>/dev/null; do
+    i=$((i + 1)); [ $i -le 100 ] || die "service/$2/run did not start: $(cat "$log")"
+    sleep 0.1
+  done
+}
 settle() { sync; sleep "${COOLDOWN:-5}"; }
 # a message of about SIZE bytes on stdout
 message() {

@@ -22,15 +22,14 @@ shared=${SHARED_BENCH:-$src/../shared/bench}
 n=${N:-10000} size=${SIZE:-4096} runs=${RUNS:-3} scheme=${SCHEME:-sha512} port=${PORT:-2112}
 out=$(mktemp -d "${TMPDIR:-/tmp}/quail-pop3-bench.XXXXXX")
 inst=$out/quail
-"$src/bin/mkinstance" "$inst" quail.test >/dev/null
+POP3_PORT=$port "$src/bin/mkinstance" "$inst" quail.test >/dev/null
 
 full=0
 if [ "$(id -u)" = 0 ] && id bench >/dev/null 2>&1 && [ -x "$shared/pop3-retr.sh" ]; then full=1; fi
 
-# quail's POP3 service for pop3-retr.sh: START and STOP are shell commands
-start="QUAIL_HOME=$inst AUTHPLAINTEXT= tcpserver -R -H -l localhost -c 100 -b 100 127.0.0.1 $port \
-$src/bin/pop3-login localhost $src/bin/checkpassword $src/bin/pop3d Maildir >>$out/pop3.log 2>&1 & \
-echo \$! > $out/tcpserver.pid"
+# quail's POP3 service for pop3-retr.sh: START and STOP are shell commands;
+# the instance's own run script (tcp.pop3 allows plaintext from loopback)
+start="sh $inst/service/pop3d/run >>$out/pop3.log 2>&1 & echo \$! > $out/tcpserver.pid"
 stop="if [ -s $out/tcpserver.pid ]; then kill \$(cat $out/tcpserver.pid) 2>/dev/null; rm -f $out/tcpserver.pid; sleep 0.3; fi; true"
 
 summary() { # FILE KEY METRIC: a figure from pop3-retr.sh's summary lines

@@ -1,7 +1,8 @@
 #!/bin/sh
 # mkinstance DIR [HOSTNAME]: create a self-contained quail instance in DIR.
 #
-# control/ for HOSTNAME (default localhost), queue/, users/ (assign and its
+# control/ (the default control files, and those for HOSTNAME, default
+# localhost), queue/, users/ (assign and its
 # cdb; passwd.cdb with a random POP3 password for "test", also written to
 # mail/test/password), alias/, mail/ with the Maildir of the user "test",
 # service/ with runit service directories made from the run/ templates,
@@ -24,6 +25,10 @@ bin=$(cd "$(dirname "$0")" && pwd) || die "unable to find my own directory"
 src=$(cd "$bin/.." && pwd)
 templates=${QUAIL_TEMPLATES:-$src/run}
 [ -d "$templates" ] || templates=$src/service
+# the default control files: control/ in the source tree, doc/control
+# where make install put them
+defaults=$src/doc/control
+[ -d "$defaults" ] || defaults=$src/control
 if [ -e "$dir" ]; then
   [ -d "$dir" ] || { echo "$prog: fatal: $dir exists and is not a directory" >&2; exit 100; }
   [ -z "$(ls -A "$dir")" ] || { echo "$prog: fatal: $dir is not empty: refusing to touch it" >&2; exit 100; }
@@ -37,8 +42,18 @@ umask 022
 # bin: programs find their siblings as HOME/bin/NAME, installed or not
 ln -s "$bin" "$home/bin" || die "unable to link $home/bin"
 
-# control/
+# control/: the defaults (control/README in the source tree says which),
+# then the files made from the host name
 mkdir -p "$home/control" || die "unable to create $home/control"
+for f in "$defaults"/*; do
+  [ -f "$f" ] && [ "${f##*/}" != README ] || continue
+  cp "$f" "$home/control/" || die "unable to copy $f"
+done
+# the rules compiled at once, so that showctl finds every cdb up to date
+for r in "$home"/control/tcp.*; do
+  case $r in *.cdb|*'*') continue;; esac
+  tcprules "$r.cdb" "$r.tmp" < "$r" || die "unable to compile $r"
+done
 domain=${host#*.}
 [ "$domain" = "$host" ] && domain=$host
 printf '%s\n' "$host" > "$home/control/me"
@@ -48,9 +63,6 @@ printf '%s\n%s\n' "$host" localhost | sort -u > "$home/control/rcpthosts"
 [ "$domain" = "$host" ] || printf '%s\n' "$domain" > "$home/control/defaultdomain"
 printf '%s\n' "$domain" > "$home/control/plusdomain"
 printf '%s\n' "$host" > "$home/control/defaulthost"
-printf './Maildir/\n' > "$home/control/defaultdelivery"
-printf '10\n' > "$home/control/concurrencylocal"
-printf '20\n' > "$home/control/concurrencyremote"
 
 # queue/
 for d in tmp mess bounce hold free lock; do mkdir -p "$home/queue/$d" || die "unable to create queue/$d"; done

@@ -36,7 +36,7 @@ put() {
   mv -f "$tmp" "$home/control/$1" || { rm -f "$tmp"; die "unable to replace control/$1"; }
 }
 # rules NAME TEXT: control/tcp.NAME, compiled at once to tcp.NAME.cdb
-# (a running quail-tcpserver reads the cdb at every connection)
+# (a running tcpserver reads the cdb at every connection)
 rules() {
   put "tcp.$1" "$2"
   c=$home/control/tcp.$1

@@ -2,8 +2,9 @@
 # install.sh DESTDIR PREFIX PROG...: install quail under DESTDIR/PREFIX.
 #
 # Programs into bin/ (with qmail's names as links where the interface is
-# the same), man pages into man/, the queue, control/ defaults for this
-# host (only files that do not exist yet), users/, alias/ and service
+# the same), man pages into man/, the queue, control/'s defaults (also
+# into doc/control) and the files for this host (only files that do not
+# exist yet), users/, alias/ and service
 # directories made from run/ for PREFIX, the systemd unit quail.service.
 # As root without DESTDIR: qmail-style users and groups (made when missing),
 # owners and modes as qmail's; with DESTDIR or as another user the owners
@@ -117,6 +118,17 @@ default_delivery() {
 install_control() {
   host=$(hostname -f 2>/dev/null || hostname)
   c=$root/control
+  # the defaults of control/ (control/README), where the file is missing;
+  # doc/control keeps them for mkinstance and for the reader
+  install -d "$root/doc/control"
+  for f in control/*; do
+    install -m 644 "$f" "$root/doc/control/"
+    [ "${f##*/}" = README ] || [ -e "$c/${f##*/}" ] || install -m 644 "$f" "$c/"
+  done
+  for r in "$c"/tcp.*; do
+    case $r in *.cdb|*'*') continue;; esac
+    [ -f "$r.cdb" ] && [ ! "$r" -nt "$r.cdb" ] || tcprules "$r.cdb" "$r.tmp" < "$r"
+  done
   [ -f "$c/me" ] || { printf '%s\n' "$host" > "$c/me"; say "control/me is $host"; }
   [ -f "$c/locals" ] || printf '%s\nlocalhost\n' "$host" > "$c/locals"
   [ -f "$c/rcpthosts" ] || printf '%s\nlocalhost\n' "$host" > "$c/rcpthosts"

@@ -26,7 +26,7 @@ stop() {
   exit 0
 }
 trap stop INT TERM
-# the banner once the listeners are up (quail-tcpserver logs "status: 0/" as
+# the banner once the listeners are up (tcpserver logs "status: 0/" as
 # it starts to listen), so that what it says to try works at once; 10 s
 # at most
 for svc in smtpd pop3d; do

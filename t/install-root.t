@@ -82,15 +82,15 @@ runuser -u nobody -- "$P/bin/maildirmake" "$P/box/Maildir"
 SP=$(free_port) PP=$(free_port) TP=$(free_port) QP=$(free_port)
 # loopback only (control/listenip, read by every run script) on free ports
 echo 127.0.0.1 > "$P/control/listenip"
-sed -i "s/\"\$addr\" 25 /\"\$addr\" $SP /" "$P/service/smtpd/run"
-sed -i "s/\"\$addr\" 110 /\"\$addr\" $PP /" "$P/service/pop3d/run"
-sed -i "s/\$addr 209 /\$addr $TP /" "$P/service/qmtpd/run"
-sed -i "s/\$addr 628 /\$addr $QP /" "$P/service/qmqpd/run"
+sed -i "s/ 25 / $SP /" "$P/service/smtpd/run"
+sed -i "s/ 110 / $PP /" "$P/service/pop3d/run"
+sed -i "s/ 209 / $TP /" "$P/service/qmtpd/run"
+sed -i "s/ 628 / $QP /" "$P/service/qmqpd/run"
 ok "ports moved in every run script" eval '! grep -qE " (25|110|209|628) " "$P"/service/{smtpd,pop3d,qmtpd,qmqpd}/run'
 # an installed system looks its clients up in DNS; a test asks no name
 # server that is not its own (t/run-dns.t checks both ways)
-sed -i 's/lookup=$/lookup=-H/' "$P"/service/{smtpd,qmtpd,qmqpd}/run
-is "$(grep -c 'lookup=-H' "$P"/service/{smtpd,qmtpd,qmqpd}/run | grep -c ':[1-9]')" 3 "client name lookups off in the three run scripts for this test"
+sed -i 's|/quail-listen |/quail-listen -H |' "$P"/service/{smtpd,qmtpd,qmqpd}/run
+is "$(grep -c 'quail-listen -H ' "$P"/service/{smtpd,qmtpd,qmqpd}/run | grep -c ':[1-9]')" 3 "client name lookups off in the three run scripts for this test"
 env -u QUAIL_HOME runsvdir -P "$P/service" >/dev/null 2>&1 &
 RSV=$!
 running() { [ "$(env -u QUAIL_HOME "$P/bin/quailctl" status 2>/dev/null | grep -c '^run: ')" -ge 10 ]; }
@@ -106,7 +106,7 @@ ok "installed smtpd answers" wait_for 10 smtp_up
 
 user_of() { ps -o user= -p "$(sv status "$P/service/$1" | sed -n 's/^run: [^(]*(pid \([0-9]*\)).*/\1/p')"; }
 is "$(user_of queue-manager)" root "queue-manager runs as root (local deliveries switch users)"
-is "$(user_of smtpd)" quaild "smtpd's quail-tcpserver runs as quaild"
+is "$(user_of smtpd)" quaild "smtpd's tcpserver runs as quaild"
 ok "smtpd's log written by quaill" wait_for 10 test -f "$P/log/smtpd/current"
 is "$(stat -c %U "$P/log/smtpd/current")" quaill "log files owned by quaill"
 

@@ -19,6 +19,11 @@ ok "man pages in man1" test -f "$R/man/man1/maildirmake.1"
 ok "trigger is a FIFO" test -p "$R/queue/lock/trigger"
 is "$(stat -c %a "$R/queue/mess")" 700 "queue/mess is private"
 ok "control/me written" test -s "$R/control/me"
+for f in "$SRC"/control/*; do
+  n=${f##*/}
+  ok "doc/control/$n installed" cmp -s "$f" "$R/doc/control/$n"
+  [ "$n" = README ] || ok "control/$n: the default copied" cmp -s "$f" "$R/control/$n"
+done
 ok "users/cdb compiled" test -f "$R/users/cdb"
 like "$(cat "$R/service/queue-manager/run")" "QUAIL_HOME=$P " "service runs from PREFIX, not DESTDIR"
 unlike "$(cat "$R/service/smtpd/run")" "$D" "no DESTDIR inside the service scripts"

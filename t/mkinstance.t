@@ -21,8 +21,8 @@ mail.example.org" "control/rcpthosts: the same"
 is "$(cat "$H/control/defaultdomain")" "example.org" "control/defaultdomain: the host without its first label"
 is "$(cat "$H/control/plusdomain")" "example.org" "control/plusdomain"
 is "$(cat "$H/control/defaulthost")" "mail.example.org" "control/defaulthost"
-is "$(cat "$H/control/defaultdelivery")" "./Maildir/" "control/defaultdelivery"
-is "$(cat "$H/control/concurrencylocal") $(cat "$H/control/concurrencyremote")" "10 20" "concurrencies"
+is "$(head -n 1 "$H/control/defaultdelivery")" "./Maildir/" "control/defaultdelivery"
+is "$(head -n 1 "$H/control/concurrencylocal") $(head -n 1 "$H/control/concurrencyremote")" "10 20" "concurrencies"
 for d in tmp mess bounce; do
   is "$(mode "$H/queue/$d")" 700 "queue/$d: mode 700"
 done

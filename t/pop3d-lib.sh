@@ -19,7 +19,7 @@ pop3_setup() {
 pop3_start() {
   PORT=$(free_port)
   PLOG=$INST/pop3.$PORT.log
-  env "$@" "$BIN/quail-tcpserver" -v -R -H -l localhost -c 20 127.0.0.1 "$PORT" \
+  env "$@" tcpserver -v -R -H -l localhost -c 20 127.0.0.1 "$PORT" \
     "$BIN/pop3-login" localhost "${CHECKPW:-$BIN/checkpassword}" "$BIN/pop3d" Maildir >>"$PLOG" 2>&1 &
   POP3_PID=$!
   kill_on_exit $POP3_PID

@@ -142,7 +142,9 @@ stalled '50:20:Subject: slow' "$LOG"
 service_start QMQP_PORT
 r=$(printf 'x\n' | qmqp pkg s@example.org x@evil.example | qmqp send "$SP")
 like "$r" '^Kok ' "run script: qmqpd on QMQP_PORT"
-is "$(cat "$T/svc/control/tcp.qmqp")" $'127.:allow,RELAYCLIENT=""\n::1:allow,RELAYCLIENT=""\n:deny' "run script: default rules allow loopback (127. and ::1) only, and name them with RELAYCLIENT"
+is "$(grep -v "^#" "$T/svc/control/tcp.qmqp")" $'127.:allow,RELAYCLIENT=""
+::1:allow,RELAYCLIENT=""
+:deny' "run script: default rules allow loopback (127. and ::1) only, and name them with RELAYCLIENT"
 is "$(ls "$T/svc/queue/mess" | grep -vc env)" 1 "run script: the message is in that instance's queue"
 
 # ---- unreadable control file; usage ----

@@ -72,7 +72,7 @@ qmqp() { $PY "$T/qm.py" qmqp "$@"; }
 serve() {
   local log=$1; shift
   PORT=$(free_port)
-  "$BIN/quail-tcpserver" -v -R -H -l localhost "$@" 127.0.0.1 "$PORT" "$BIN/$QM" 2>>"$log" &
+  tcpserver -v -R -H -l localhost "$@" 127.0.0.1 "$PORT" "$BIN/$QM" 2>>"$log" &
   kill_on_exit $!
   wait_for 5 grep -q 'status: 0' "$log" || { echo "Bail out! tcpserver did not start"; exit 1; }
 }

@@ -1,11 +1,12 @@
 #!/bin/bash
 # The run scripts of smtpd, qmtpd and qmqpd and the name server: an
 # instance (make run, the tests) asks none about its clients (-H), an
-# installed system looks each client up (TCPREMOTEHOST). quail-tcpserver
-# asks the system resolver: here, in a mount namespace of the test's own,
-# /etc/resolv.conf names a recorder on 127.53.0.1:53 that answers NXDOMAIN
-# and writes down each question, and the client connects from 127.0.0.2,
-# which /etc/hosts does not name.
+# installed system looks each client up (TCPREMOTEHOST). tcpserver asks
+# the server in DNSCACHEIP, else /etc/resolv.conf's: here both name, in a
+# mount namespace of the test's own, a recorder on 127.53.0.1:53 that
+# answers NXDOMAIN and writes down each question, and the client connects
+# from 127.0.0.2, which /etc/hosts does not name. No question ever
+# reaches the machine's own resolver.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || skip_all "binds port 53: root only"
 export SMTP_PORT=$(free_port) QMTP_PORT=$(free_port) QMQP_PORT=$(free_port)
@@ -39,8 +40,10 @@ unshare -m sh -c "mount --bind '$T/resolv.conf' /etc/resolv.conf" ||
 run() {
   DNSCACHEIP=$NS unshare -m sh -c "mount --bind '$T/resolv.conf' /etc/resolv.conf && exec sh '$1'" > "$T/run.log" 2>&1 &
   local pid=$!
-  wait_for 10 $PY -c "import socket; socket.create_connection(('127.0.0.1', $2), 1)"
-  : > "$T/questions"   # the probe's own connection
+  # the probe connects from 127.0.0.2 too: its child's question, which
+  # may come late, is the same
+  wait_for 10 $PY -c "import socket; socket.create_connection(('127.0.0.1', $2), 1, ('127.0.0.2', 0))"
+  : > "$T/questions"
   $PY -c "
 import socket
 s = socket.create_connection(('127.0.0.1', $2), 5, ('127.0.0.2', 0)); s.settimeout(3)
@@ -56,9 +59,13 @@ for s in qmtpd:$QMTP_PORT qmqpd:$QMQP_PORT; do
   is "$(cat "$T/questions")" "" "an instance's ${s%:*} asks the name server nothing"
 done
 
-# the installed systems' way: the same scripts with the instance's -H off
+# the installed systems' way: the same scripts on a copy of the instance
+# whose bin/ is a directory, as where make install put the programs (and
+# without -u quaild: this machine need not have the user)
+cp -a "$INST" "$T/inst2" && rm "$T/inst2/bin" && mkdir "$T/inst2/bin"
 for s in smtpd qmtpd qmqpd; do
-  sed 's/lookup=-H/lookup=/' "$INST/service/$s/run" > "$T/$s.installed"
+  sed -e "s|$INST|$T/inst2|g" -e 's/ -u quaild//' "$INST/service/$s/run" > "$T/$s.installed"
+  echo 127.0.0.1 > "$T/inst2/control/listenip"
 done
 like "$(run "$T/smtpd.installed" "$SMTP_PORT")" '^220 ' "with lookups, smtpd answers (the name server said NXDOMAIN)"
 is "$(sort -u "$T/questions")" "2.0.0.127.in-addr.arpa" "with lookups, the client's name is asked for"

@@ -1,4 +1,4 @@
-# t/smtpd-lib.sh: smtpd under quail-tcpserver for the t/smtpd-*.t tests (bash).
+# t/smtpd-lib.sh: smtpd under tcpserver for the t/smtpd-*.t tests (bash).
 #
 #   . "$(dirname "$0")/lib.sh"; . "$(dirname "$0")/smtpd-lib.sh"
 #   inst_new
@@ -20,7 +20,7 @@ smtpd_start() {
   [ "${1:-}" = -- ] && { shift; args=("$@"); }
   PORT=$(free_port)
   SLOG=$INST/smtpd.$PORT.log
-  env "${envs[@]}" "$BIN/quail-tcpserver" -v -R -H -l localhost -c 250 -b 250 127.0.0.1 "$PORT" \
+  env "${envs[@]}" tcpserver -v -R -H -l localhost -c 250 -b 250 127.0.0.1 "$PORT" \
     "$BIN/smtpd" "${args[@]}" >>"$SLOG" 2>&1 &
   kill_on_exit $!
   SMTPD_PID=$!

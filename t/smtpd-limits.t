@@ -21,7 +21,7 @@ with open(sys.argv[1], "a") as f:
 EOF2
 chmod 755 "$T/rss"
 PORT=$(free_port); SLOG=$INST/smtpd.$PORT.log
-"$BIN/quail-tcpserver" -v -R -H -l localhost -c 250 -b 250 127.0.0.1 "$PORT" "$T/rss" "$T/rss.log" "$BIN/smtpd" >>"$SLOG" 2>&1 &
+tcpserver -v -R -H -l localhost -c 250 -b 250 127.0.0.1 "$PORT" "$T/rss" "$T/rss.log" "$BIN/smtpd" >>"$SLOG" 2>&1 &
 kill_on_exit $!; SMTPD_PID=$!
 wait_for 5 grep -q 'status: 0/' "$SLOG"
 
