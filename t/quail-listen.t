@@ -51,7 +51,7 @@ like "$out" $'\nTCPLOCALHOST=me\\.test\n' "TCPLOCALHOST is control/me"
 unlike "$out" 'TCPREMOTEHOST=' "no TCPREMOTEHOST: an instance asks no name server (-H)"
 like "$out" $'\nRELAYCLIENT=\n' "the default tcp.smtp: loopback gets RELAYCLIENT"
 like "$out" $'\nQUAIL_HOME='"$T/i"$'\n' "QUAIL_HOME is the instance"
-like "$out" "ARGS=$BIN/checkpassword /bin/true" "no control/checkpassword: smtpd gets bin/checkpassword /bin/true"
+like "$out" "ARGS=$BIN/verifypw /bin/true" "no control/checkpassword: smtpd gets bin/verifypw /bin/true"
 like "$(ps -o args= -p "$SPID")" "^tcpserver -v -R -H -l me\\.test -x $C/tcp\\.smtp\\.cdb -c 100 -b 1024 127\\.0\\.0\\.1 $P " \
   "the run script execs tcpserver: -c 100 (concurrencyincoming), -b 1024, 127.0.0.1 in an instance"
 like "$(ss -ltnH "sport = :$P")" "^LISTEN +0 +1024 " "the listen backlog is 1024"
