@@ -182,7 +182,7 @@ int main(int argc, char **argv)
   if (qms_config(&s.c, &bad) < 0) die_control(bad);
 
   r = ns_getlen(&s.c.in, PACKAGE_MAX, &s.left);
-  if (r == 0) return EXIT_OK_;          /* connected and left: nothing to do */
+  if (r == 0) return EXIT_OK;          /* connected and left: nothing to do */
   if (r < 0) die_package(&s);
   start(&s);
   read_message(&s);
@@ -191,5 +191,5 @@ int main(int argc, char **argv)
   finish(&s);
   if (qms_reply(&s.c, s.result.s, s.result.len) < 0 || qms_flush(&s.c) < 0) die_package(&s);
   log_package(&s);
-  return EXIT_OK_;
+  return EXIT_OK;
 }

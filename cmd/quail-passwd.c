@@ -306,7 +306,7 @@ int main(int argc, char **argv)
   if (home_path(home, "users/passwd.cdb", j.db, sizeof j.db) < 0 ||
       home_path(home, "users/passwd.lock", j.lock, sizeof j.lock) < 0)
     diag_die(EXIT_TEMP, "the quail home directory's name is too long", (char *)0);
-  if (j.verb == V_LIST) { list(&j); return EXIT_OK_; }
+  if (j.verb == V_LIST) { list(&j); return EXIT_OK; }
   if (j.verb != V_DEL) take_secret(&j);
   umask(077);
   take_lock(&j);
@@ -314,5 +314,5 @@ int main(int argc, char **argv)
   rewrite(&j);
   pw_free(&cur);
   pw_free(&j.e);
-  return EXIT_OK_;
+  return EXIT_OK;
 }

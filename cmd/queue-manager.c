@@ -1463,5 +1463,5 @@ int main(int argc, char **argv)
   sweep(&q, time(0));
   loop(&q);
   buf_flush(&q.log);
-  return EXIT_OK_;
+  return EXIT_OK;
 }
