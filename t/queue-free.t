@@ -28,8 +28,10 @@ traced() { exec strace -qq -o /dev/null -e trace="$2" -e inject="$2:signal=SIGKI
 # attributes work: 70 recipients); the manager killed at its Nth SYSCALL;
 # started again; then n1 to n3 queued into the files it gave to free/
 long=$(head -c 950 /dev/zero | tr '\0' s)@example.org
-manager_case() { # SYSCALL N; returns 1 when the manager ran N times without it
+manager_case() { # SYSCALL N [AGAIN]; returns 1 when the manager ran N times without it
   local s=$1 n=$2 i pid rcpts=() fin= c0 ids
+  # AGAIN: the first restart is killed too, at its first renameat2 (offering
+  # the files the first manager left hidden)
   rm -rf "$T/inst"; inst_new
   for i in $(seq 70); do rcpts+=(test@localhost); done
   msg m1 | qw a@example.org test@localhost && msg m2 | qw "$long" "${rcpts[@]}" &&
@@ -46,6 +48,13 @@ manager_case() { # SYSCALL N; returns 1 when the manager ran N times without it
   for i in m1 m2 m3; do                    # finished before the kill: envelope gone
     queued_subjects | grep -qx "Subject: $i" || fin="$fin $i:$(delivered $i)"
   done
+  if [ -n "${3:-}" ]; then
+    i=$(hidden)
+    traced queue-manager renameat2 1 >>"$INST/qm.log" 2>&1 &
+    spid=$!; disown
+    ok "$s $n: the restart killed at its first renameat2 ($i hidden)" wait_for 20 sh -c "! kill -0 $spid 2>/dev/null"
+    n="$n, then renameat2 1"
+  fi
   qm_start
   ok "$s $n: the queue is done after a restart" wait_for 20 settled
   qm_stop
@@ -72,6 +81,10 @@ for s in renameat2 fsync; do
   while manager_case $s $n; do n=$((n + 1)); done
   ok "queue-manager killed at each of its $((n - 1)) ${s} calls" test $n -gt 2
 done
+# killed after it hid m1 to m3 (before its fifth renameat2, m2 and its
+# envelope file taking two)
+# and its first fsync of mess/ since, and again as it starts to offer them
+manager_case renameat2 5 again
 
 # the writer's side: free/ holds two files of an old message (one with the
 # old envelope as its attribute where attributes work); a writer is killed
