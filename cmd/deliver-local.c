@@ -562,7 +562,7 @@ enum outcome { DONE, STOP, PERM, TEMP };
 static enum outcome program_outcome(int code)
 {
   switch (code) {
-  case EXIT_OK_: return DONE;
+  case EXIT_OK: return DONE;
   case EXIT_STOP: return STOP;
   case EXIT_PERM: case EX_USAGE: case EX_DATAERR: case EX_SOFTWARE:
   case EX_PROTOCOL: case EX_NOPERM: case EX_CONFIG: case 112:
@@ -853,5 +853,5 @@ int main(int argc, char **argv)
   install_timer();
   follow(&j);
   report(&j);
-  return EXIT_OK_;
+  return EXIT_OK;
 }

@@ -199,7 +199,7 @@ static void __attribute__((noreturn)) report_exit(struct job *j)
 {
   if (fd_write_all(1, j->report.s, j->report.len) < 0)
     diag_diesys(EXIT_TEMP, "unable to write the report", (char *)0);
-  _exit(EXIT_OK_);
+  _exit(EXIT_OK);
 }
 
 /* the whole message failed before any recipient was tried */
@@ -951,5 +951,5 @@ int main(int argc, char **argv)
   scan_message(&j);
   find_targets(&j, &targets);
   deliver(&j, &targets);
-  return EXIT_OK_;
+  return EXIT_OK;
 }

@@ -103,5 +103,5 @@ int main(int argc, char **argv)
   if (submit_message(&s, 0, o.print ? 0 : queue_prog(s.home, qpath, sizeof qpath), 1) < 0)
     die_submit(&s);
   submit_free(&s);
-  return EXIT_OK_;
+  return EXIT_OK;
 }

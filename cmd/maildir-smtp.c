@@ -319,7 +319,7 @@ int main(int argc, char **argv)
   if (chdir(home_dir(getenv("QUAIL_HOME"))) < 0) die_home();
   if (control_readline("control/me", &s.me, "localhost") < 0) die_control("me");
   if (str_cats(&s.helo, argv[a + 3] ? argv[a + 3] : s.me.s) < 0) diag_nomem();
-  if (!l.n) return EXIT_OK_;
+  if (!l.n) return EXIT_OK;
   if (strcmp(host, "-")) rfd = wfd = open_host(host, timeout);
   buf_init(&s.in, rfd, s.inspace, sizeof s.inspace);
   buf_init(&s.out, wfd, s.outspace, sizeof s.outspace);
@@ -329,5 +329,5 @@ int main(int argc, char **argv)
     one_message(&s, maildir_path(&l, i));
   }
   (void)ask(&s, "QUIT", 0);
-  return s.left ? EXIT_TEMP : EXIT_OK_;
+  return s.left ? EXIT_TEMP : EXIT_OK;
 }

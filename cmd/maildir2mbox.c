@@ -117,7 +117,7 @@ int main(int argc, char **argv)
   if (!(j.mail = getenv("MAIL")) || !*j.mail) die_unset("MAIL");
   j.list = (struct maildir_list)MAILDIR_LIST_ZERO;
   if (maildir_list(j.maildir, &j.list) < 0) die_scan(j.maildir);
-  if (!j.list.n) return EXIT_OK_;
+  if (!j.list.n) return EXIT_OK;
 
   if (mbox_open(&j.mbox, j.mail, MBOX_LOCK_WAIT) < 0) die_lock(j.mail);
   buf_init(&j.out, j.mbox.fd, j.space, sizeof j.space);
@@ -127,5 +127,5 @@ int main(int argc, char **argv)
 
   remove_all(&j);
   maildir_list_free(&j.list);
-  return EXIT_OK_;
+  return EXIT_OK;
 }

@@ -22,5 +22,5 @@ int main(int argc, char **argv)
   umask(077);
   if (argc != 2 || !argv[1][0]) diag_usage("dir");
   if (maildir_make(argv[1]) < 0) die_make(argv[1]);
-  return EXIT_OK_;
+  return EXIT_OK;
 }

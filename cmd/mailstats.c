@@ -34,7 +34,7 @@
 #include "diag.h"
 #include "exitcode.h"
 
-#define LINE_MAX_   4096      /* longer log lines are cut here */
+#define LOG_LINE_MAX 4096      /* longer log lines are cut here */
 #define KEY_MAX     200       /* addresses, domains and reasons are cut here */
 #define TOP_SLOTS   4096      /* distinct keys per top table */
 #define MAP_MAX     (1u << 21) /* slots for messages or deliveries in flight */
@@ -520,7 +520,7 @@ static void line(struct stats *st, const char *l)
 
 static void read_log(struct stats *st, FILE *f, const char *name)
 {
-  char l[LINE_MAX_];
+  char l[LOG_LINE_MAX];
   int c;
   while (fgets(l, sizeof l, f)) {
     size_t n = strlen(l);
@@ -782,5 +782,5 @@ int main(int argc, char **argv)
     write_data(st, dir);
     plot(dir);
   }
-  return EXIT_OK_;
+  return EXIT_OK;
 }

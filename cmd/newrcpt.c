@@ -205,5 +205,5 @@ int main(int argc, char **argv)
   if (cdbx_make_start(&j.out, RCPTCHECK_CDB, 0644) < 0) die_write();
   if (!from_assign(&j)) from_passwd(&j);
   if (cdbx_make_finish(&j.out) < 0) die_write();
-  return EXIT_OK_;
+  return EXIT_OK;
 }

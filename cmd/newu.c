@@ -89,5 +89,5 @@ int main(int argc, char **argv)
   }
   if (cdbx_make_finish(&m) < 0) die_write();
   run_newrcpt();
-  return EXIT_OK_;
+  return EXIT_OK;
 }

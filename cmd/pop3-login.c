@@ -178,7 +178,7 @@ static void read_line(struct session *s)
   s->line.len = 0;
   r = buf_getline(&s->in, &s->line, COMMAND_MAX);
   if (r < 0) gone(s, EXIT_TEMP);
-  if (r == 0) { errno = 0; gone(s, EXIT_OK_); }
+  if (r == 0) { errno = 0; gone(s, EXIT_OK); }
   if (r == 2) hangup(s, "line too long; closing connection", "line too long", EXIT_PERM);
   s->line.len--;
   if (s->line.len && s->line.s[s->line.len - 1] == '\r') s->line.len--;
@@ -280,7 +280,7 @@ static void verdict(struct session *s, const char *name, int code)
 {
   if (code == 0) {
     log_event(s, "session ended", who(s, name));
-    _exit(EXIT_OK_);
+    _exit(EXIT_OK);
   }
   if (code != CP_BAD) {
     struct str d = STR_ZERO;
@@ -439,7 +439,7 @@ static void cmd_quit(struct session *s, const char *arg)
 {
   ok(s, "bye");
   flush(s);
-  _exit(EXIT_OK_);
+  _exit(EXIT_OK);
 }
 
 /* the TRANSACTION state's commands, before a login */

@@ -111,7 +111,7 @@ static void __attribute__((noreturn)) gone(struct session *s, const char *why)
   struct str d = STR_ZERO;
   if (str_catf(&d, "%s retrieved=%lu", why, s->retrieved) < 0) die_nomem();
   log_event(s, "ended", d.s);
-  _exit(EXIT_OK_);
+  _exit(EXIT_OK);
 }
 
 static void put(struct session *s, const char *text, size_t n)
@@ -513,7 +513,7 @@ static void cmd_quit(struct session *s, const char *arg)
                s->box.n - deleted) < 0)
     die_nomem();
   log_event(s, "quit", d.s);
-  _exit(EXIT_OK_);
+  _exit(EXIT_OK);
 }
 
 /* the commands of the AUTHORIZATION state */
@@ -573,7 +573,7 @@ int main(int argc, char **argv)
     err(&s, "[IN-USE] the mailbox is in use by another session; try again later");
     flush(&s);
     log_event(&s, "refused", "mailbox locked");
-    return EXIT_OK_;
+    return EXIT_OK;
   }
   replyf(&s, "+OK", "maildrop has %zu messages (%llu octets)", s.box.live, s.box.octets);
   if (str_catf(&d, "messages=%zu octets=%llu", s.box.live, s.box.octets) < 0) die_nomem();

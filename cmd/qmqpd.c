@@ -193,7 +193,7 @@ static void __attribute__((noreturn)) deny(struct session *s)
   if (qms_detail(&d, "reason", replies[R_DENIED] + 1, 0) < 0 || qms_logline(&s->c, &l, "refused", &d) < 0)
     diag_nomem();
   (void)!write(2, l.s, l.len);
-  _exit(EXIT_OK_);
+  _exit(EXIT_OK);
 }
 
 int main(int argc, char **argv)
@@ -212,7 +212,7 @@ int main(int argc, char **argv)
   if (qms_config(&s.c, &bad) < 0) die_control(bad);
 
   r = ns_getlen(&s.c.in, PACKAGE_MAX, &s.left);
-  if (r == 0) return EXIT_OK_;          /* connected and left: nothing to do */
+  if (r == 0) return EXIT_OK;          /* connected and left: nothing to do */
   if (r < 0) die_package(&s);
   if (!getenv("RELAYCLIENT")) deny(&s);
   read_message(&s);
@@ -221,5 +221,5 @@ int main(int argc, char **argv)
   finish(&s);
   if (qms_reply(&s.c, s.result.s, s.result.len) < 0 || qms_flush(&s.c) < 0) die_package(&s);
   log_package(&s);
-  return EXIT_OK_;
+  return EXIT_OK;
 }

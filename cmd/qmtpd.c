@@ -325,5 +325,5 @@ int main(int argc, char **argv)
   load_control(&s, getenv("DATABYTES"));
   while (package(&s)) {}
   if (qms_flush(&s.c) < 0) die_package(&s);
-  return EXIT_OK_;
+  return EXIT_OK;
 }

@@ -308,7 +308,7 @@ int main(int argc, char **argv)
   if (home_path(home, "users/passwd.cdb", j.db, sizeof j.db) < 0 ||
       home_path(home, "users/passwd.lock", j.lock, sizeof j.lock) < 0)
     diag_die(EXIT_TEMP, "the quail home directory's name is too long", (char *)0);
-  if (j.verb == V_LIST) { list(&j); return EXIT_OK_; }
+  if (j.verb == V_LIST) { list(&j); return EXIT_OK; }
   if (j.verb == V_ADD && j.e.uid == 0 && !home_instance(home))
     diag_die(EXIT_PERM, "uid 0 for ", j.user, ": a mail user may not be root", (char *)0);
   if (j.verb != V_DEL) take_secret(&j);
@@ -318,5 +318,5 @@ int main(int argc, char **argv)
   rewrite(&j);
   pw_free(&cur);
   pw_free(&j.e);
-  return EXIT_OK_;
+  return EXIT_OK;
 }

@@ -367,5 +367,5 @@ int main(int argc, char **argv)
   for (i = optind; i < argc; i++) by_id(&a, argv[i]);
   if (optind == argc && (a.sender || a.rcpt)) { by_pattern(&a, "mess"); by_pattern(&a, "hold"); }
   if (buf_flush(&a.out) < 0) die_output();
-  return a.trouble ? EXIT_TEMP : a.unknown ? EXIT_PERM : EXIT_OK_;
+  return a.trouble ? EXIT_TEMP : a.unknown ? EXIT_PERM : EXIT_OK;
 }

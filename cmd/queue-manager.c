@@ -61,6 +61,7 @@
 #include "heap.h"
 #include "home.h"
 #include "qenv.h"
+#include "qfree.h"
 #include "qq.h"
 #include "route.h"
 #include "spawn.h"
@@ -83,11 +84,6 @@
 #define POLL_MAX        (2 * CONC_MAX + 4)
 #define REMOTE_BATCH    100        /* recipients in one SMTP transaction */
 #define TRIPLE_SENDER   "#@[]"     /* the sender of a double bounce (qmail's) */
-#define POOL_MAX        4000       /* files kept in queue/free */
-#define POOL_FILE_MAX   65536      /* bytes: larger files are removed */
-#define POOL_RECOUNT    256        /* count free/ after this many additions */
-#define POOL_WAIT_MAX   32         /* files hidden in free/ until mess/ is synced */
-#define POOL_WAIT_SECS  1          /* ... or until they have waited this long */
 #define REMOTE_USER     "quailr"   /* remote deliveries of an installed system */
 
 enum chan { LOCAL, REMOTE, NCHAN };
@@ -157,12 +153,7 @@ struct qm {
   struct str tbuf;               /* partial trigger line */
   int stopping;
   time_t last_sweep;
-  int pool;                      /* queue/free exists: recycle files */
-  unsigned long pooled;          /* files in free/, as last counted plus added since */
-  unsigned long recycled;        /* files finished since free/ was counted */
-  char wait[POOL_WAIT_MAX][32];  /* free/.NAME: their names in mess/ not yet synced away */
-  int nwait;
-  time_t wait_since;
+  struct qfree pool;              /* finished files for queue-writer (qfree.h) */
   struct buf log;
   char logspace[BUF_SIZE];
 };
@@ -537,98 +528,15 @@ static void msg_load(struct qm *q, unsigned long id, time_t now)
 
 /* ---------- finishing a message ---------- */
 
-/* Finished queue files go to queue/free for queue-writer to take
- * instead of creating new ones: no inode is freed and allocated per
- * message (on ext4 without a journal every allocation scans past the
- * inodes freed in the last minutes). Only renamed, never changed here:
- * whatever part of the renames a crash keeps, no queued file is left
- * emptied or altered (queue-writer empties a file once it owns it).
- *
- * A file is first hidden as free/.NAME, and offered as free/NAME only
- * once mess/ has been fsynced after it left: until then a crash could
- * bring its old name back in mess/, and a writer that had already written
- * over it in place would have put a new message's bytes under the old
- * message's envelope. One fsync serves up to POOL_WAIT_MAX files, or all
- * that waited POOL_WAIT_SECS.
- *
- * free/ is counted every POOL_RECOUNT finished files and kept under
- * POOL_MAX files of at most POOL_FILE_MAX bytes; other files are removed
- * as before, as they are when free/ does not exist. */
-static int pool_count(void)
+/* Finished queue files go to queue/free (qfree.c), or are removed. */
+static void pool_warn(void *q, const char *what, const char *path)
 {
-  DIR *d = opendir("free");
-  struct dirent *e;
-  int n = 0;
-  if (!d) return -1;
-  while ((e = readdir(d))) if (e->d_name[0] != '.') n++;
-  closedir(d);
-  return n;
+  log_warn(q, what, path, 1);
 }
 
-/* free/.NAME to free/NAME (one already there is not replaced: the
- * hidden file then goes) */
-static void pool_show(struct qm *q, const char *name)
-{
-  char from[48], to[48];
-  snprintf(from, sizeof from, "free/.%s", name);
-  snprintf(to, sizeof to, "free/%s", name);
-  if (rename_noreplace(from, to) == 0) return;
-  if (errno == ENOENT) return;
-  if (unlink(from) < 0 && errno != ENOENT) log_warn(q, "unable to remove ", from, 1);
-}
-
-/* offer the hidden files: their old names are gone from mess/ for good */
-static void pool_release(struct qm *q)
-{
-  int i;
-  if (!q->nwait) return;
-  if (fsync_dir("mess") < 0) {            /* they wait for the next try */
-    log_warn(q, "unable to sync ", "mess", 1);
-    q->wait_since = time(0);
-    return;
-  }
-  for (i = 0; i < q->nwait; i++) pool_show(q, q->wait[i]);
-  q->nwait = 0;
-}
-
-/* at the start: files a stopped manager left hidden */
-static void pool_adopt(struct qm *q)
-{
-  DIR *d;
-  struct dirent *e;
-  if (!q->pool || !(d = opendir("free"))) return;
-  if (fsync_dir("mess") < 0) { closedir(d); return; }
-  while ((e = readdir(d)))
-    if (e->d_name[0] == '.' && e->d_name[1] && e->d_name[1] != '.' && strlen(e->d_name) < 32)
-      pool_show(q, e->d_name + 1);
-  closedir(d);
-}
-
-/* names in free/ are the manager's start time and a count, never reused
- * while the file may still be there (renameat2 refuses to replace one) */
 static void recycle(struct qm *q, const char *path, off_t size)
 {
-  static unsigned long seq;
-  static long start;
-  char name[32], to[48];
-  if (q->pool && size <= POOL_FILE_MAX) {
-    if (q->recycled++ >= POOL_RECOUNT) {
-      int n = pool_count();
-      q->pooled = n < 0 ? POOL_MAX : (unsigned long)n + (unsigned long)q->nwait;
-      q->recycled = 0;
-    }
-    if (!start) start = (long)time(0);
-    if (q->nwait == POOL_WAIT_MAX) pool_release(q);
-    snprintf(name, sizeof name, "%ld.%lu", start, ++seq);
-    snprintf(to, sizeof to, "free/.%s", name);
-    if (q->pooled < POOL_MAX && q->nwait < POOL_WAIT_MAX &&
-        rename_noreplace(path, to) == 0) {
-      if (!q->nwait) q->wait_since = time(0);
-      memcpy(q->wait[q->nwait++], name, sizeof name);
-      q->pooled++;
-      return;
-    }
-  }
+  if (qfree_give(&q->pool, path, size) == 0) return;
   if (unlink(path) < 0 && errno != ENOENT) log_warn(q, "unable to remove ", path, 1);
 }
 
@@ -1485,7 +1393,7 @@ static int poll_timeout(struct qm *q, time_t now)
   struct heap_item *t = heap_top(&q->sched);
   time_t next = q->last_sweep + SWEEP_EVERY;
   if (t && t->when < next) next = t->when;
-  if (q->nwait && q->wait_since + POOL_WAIT_SECS < next) next = q->wait_since + POOL_WAIT_SECS;
+  if (qfree_due(&q->pool) && qfree_due(&q->pool) < next) next = qfree_due(&q->pool);
   if (next <= now) return 0;
   return next - now > 3600 ? 3600000 : (int)(next - now) * 1000;
 }
@@ -1499,12 +1407,12 @@ static void loop(struct qm *q)
     int n = 0, c, r, i;
     unsigned long k;
     if (got_term && !q->stopping) { q->stopping = 1; log_s(q, "status: exiting"); log_end(q); }
-    if (q->stopping && !q->active[LOCAL] && !q->active[REMOTE]) { pool_release(q); return; }
+    if (q->stopping && !q->active[LOCAL] && !q->active[REMOTE]) { qfree_release(&q->pool); return; }
     if (got_hup) { got_hup = 0; on_hup(q); }
     if (got_alrm) { got_alrm = 0; every_message(q, wake_idle); }
     run_schedule(q, now);
     if (now - q->last_sweep >= SWEEP_EVERY) sweep(q, now);
-    if (q->nwait && now - q->wait_since >= POOL_WAIT_SECS) pool_release(q);
+    if (qfree_due(&q->pool) && now >= qfree_due(&q->pool)) qfree_release(&q->pool);
     admin_lock(q, LOCK_SH);
     for (c = 0; c < NCHAN; c++) dispatch(q, (enum chan)c);
     admin_lock(q, LOCK_UN);
@@ -1597,7 +1505,6 @@ int main(int argc, char **argv)
   }
   if (config_read(&q.c, &bad) < 0) die_control(bad);
   if (chdir("queue") < 0) die_queue("enter the queue directory");
-  { struct stat st; q.pool = stat("free", &st) == 0 && S_ISDIR(st.st_mode); q.recycled = POOL_RECOUNT; }
   buf_init(&q.log, 1, q.logspace, sizeof q.logspace);
   lock_queue();
   admin_fd = open("lock/admin", O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
@@ -1609,9 +1516,9 @@ int main(int argc, char **argv)
   if (!q.hash) diag_nomem();
   log_s(&q, "status: local 0/"); log_u(&q, q.c.conc[LOCAL]);
   log_s(&q, " remote 0/"); log_u(&q, q.c.conc[REMOTE]); log_end(&q);
-  pool_adopt(&q);
+  qfree_open(&q.pool, pool_warn, &q);
   sweep(&q, time(0));
   loop(&q);
   buf_flush(&q.log);
-  return EXIT_OK_;
+  return EXIT_OK;
 }

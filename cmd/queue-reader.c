@@ -444,5 +444,5 @@ int main(int argc, char **argv)
   else if (envelope) show_envelope(&r, id, arg);
   else copy_message(&r, id, arg);
   if (buf_flush(&r.out) < 0) die_output();
-  return r.trouble ? EXIT_TEMP : EXIT_OK_;
+  return r.trouble ? EXIT_TEMP : EXIT_OK;
 }

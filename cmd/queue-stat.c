@@ -102,5 +102,5 @@ int main(int argc, char **argv)
   if (held && (buf_puts(&out, "messages held: ") < 0 || buf_putu(&out, held) < 0 || buf_puts(&out, "\n") < 0))
     die_output();
   if (buf_flush(&out) < 0) die_output();
-  return EXIT_OK_;
+  return EXIT_OK;
 }

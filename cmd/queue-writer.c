@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,6 +33,7 @@
 #include "fsx.h"
 #include "home.h"
 #include "qenv.h"
+#include "qfree.h"
 #include "qq.h"
 
 #define DEADLINE   86400        /* seconds for the whole message */
@@ -64,96 +64,19 @@ static void on_alarm(int sig) { fail(QQ_TIMEOUT); }
 /* the client gave up (smtpd's qq_abort): leave nothing behind */
 static void on_term(int sig) { fail(QQ_READ); }
 
-/* The names in queue/free, where queue-manager leaves the files of
- * finished messages: taking one saves freeing and allocating an inode
- * per file. Read once (the first few dozen names are plenty), and tried
- * from a place that depends on the pid, so that writers running at once
- * mostly try different files. */
-static char pool_space[2048];
-static const char *pool_name[128];
-static unsigned pool_n, pool_at, pool_read;
-
-struct linux_dirent64 {
-  unsigned long long d_ino;
-  long long d_off;
-  unsigned short d_reclen;
-  unsigned char d_type;
-  char d_name[];
-};
-
-static void pool_load(void)
-{
-  long n, at;
-  int fd = open("free", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  pool_read = 1;
-  if (fd < 0) return;
-  n = syscall(SYS_getdents64, fd, pool_space, sizeof pool_space);
-  close(fd);
-  for (at = 0; at < n && pool_n < sizeof pool_name / sizeof *pool_name; ) {
-    struct linux_dirent64 *d = (struct linux_dirent64 *)(pool_space + at);
-    if (d->d_name[0] != '.') pool_name[pool_n++] = d->d_name;
-    at += d->d_reclen;
-  }
-  if (pool_n) pool_at = (unsigned)getpid() % pool_n;
-}
-
-/* is inode ino the message file mess/ino? */
-static int queued(ino_t ino)
-{
-  char p[64];
-  struct stat st;
-  snprintf(p, sizeof p, "mess/%lu", (unsigned long)ino);
-  return stat(p, &st) == 0 && st.st_ino == ino;
-}
-
-/* move a file from free/ to dst and open it for writing from its start:
- * the descriptor, or -1 with errno EEXIST when dst exists, or -1 when
- * free/ has nothing. The old contents are overwritten in place and the
- * rest cut off afterwards (cut()), so blocks that are already allocated
- * are used again: an fsync then writes no allocation bitmaps. */
-static int pool_take(const char *dst)
-{
-  if (!pool_read) pool_load();
-  while (pool_n) {
-    char src[300];
-    struct stat st;
-    int fd;
-    unsigned i = pool_at % pool_n;
-    snprintf(src, sizeof src, "free/%s", pool_name[i]);
-    pool_n--;
-    pool_name[i] = pool_name[pool_n];
-    if (rename_noreplace(src, dst) < 0) {
-      if (errno == ENOENT) continue;          /* another writer took it */
-      if (errno != EEXIST) pool_n = 0;        /* no renameat2 here: create */
-      return -1;
-    }
-    /* written only once known to be a plain file with no other name and
-     * not a queued message (a crash on a filesystem without a journal
-     * can leave a name in free/ for a file renamed into mess/ since;
-     * fsck counts its links, and a message file is named by its inode) */
-    fd = open(dst, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
-        !queued(st.st_ino)) return fd;
-    if (fd >= 0) close(fd);
-    unlink(dst);                              /* not ours to reuse */
-  }
-  errno = ENOENT;
-  return -1;
-}
+/* the names in queue/free, read at the first file we make (qfree.h) */
+static struct qfree_taker pool;
 
 /* cut a recycled file after what we wrote (a new one has nothing more) */
 static void cut(int fd, int recycled)
 {
-  off_t n;
-  if (!recycled) return;
-  n = lseek(fd, 0, SEEK_CUR);
-  if (n < 0 || ftruncate(fd, n) < 0) fail(QQ_WRITE);
+  if (recycled && qfree_cut(fd) < 0) fail(QQ_WRITE);
 }
 
 /* name: a recycled file from free/ (*recycled set), or a new one */
 static int create(const char *name, int *recycled)
 {
-  int fd = pool_take(name);
+  int fd = qfree_take(&pool, name);
   *recycled = fd >= 0;
   if (fd >= 0 || errno == EEXIST) return fd;
   return open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);

@@ -186,8 +186,8 @@ int main(int argc, char **argv)
   if (!strcmp(me, "newaliases")) die_unsupported("newaliases", "aliases are .qmail files in alias/");
   i = options(argc, argv, &o);
   if (o.mode == MODE_LIST) list_queue(home, none);
-  if (o.mode == MODE_FLUSH) { flush(home); return EXIT_OK_; }
+  if (o.mode == MODE_FLUSH) { flush(home); return EXIT_OK; }
   if (i == argc && !o.header) die_norcpt();
   submit(home, &o, argc - i, argv + i);
-  return EXIT_OK_;
+  return EXIT_OK;
 }

@@ -405,5 +405,5 @@ int main(int argc, char **argv)
   closedir(d);
   show_users(&s);
   if (buf_flush(&s.out) < 0) die_output();
-  return s.trouble ? EXIT_TEMP : EXIT_OK_;
+  return s.trouble ? EXIT_TEMP : EXIT_OK;
 }

@@ -150,7 +150,7 @@ static void __attribute__((noreturn)) die_qqprog(void)
 {
   diag_die(EXIT_TEMP, "the queue program's name is too long", (char *)0);
 }
-static void __attribute__((noreturn)) die_gone(void) { _exit(EXIT_OK_); }
+static void __attribute__((noreturn)) die_gone(void) { _exit(EXIT_OK); }
 
 /* ---- output: replies and log lines ---- */
 
@@ -421,7 +421,7 @@ static void cmd_quit(struct session *s, const char *arg)
   reset_transaction(s);
   reply(s, 221, SMTP_ESC_OK, t->s);
   flush(s);
-  _exit(EXIT_OK_);
+  _exit(EXIT_OK);
 }
 
 static void cmd_help(struct session *s, const char *arg)

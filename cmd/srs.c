@@ -76,5 +76,5 @@ int main(int argc, char **argv)
     die_bad(local);
   }
   forward(prog, sender, to.s);
-  return EXIT_OK_;
+  return EXIT_OK;
 }

@@ -18,7 +18,8 @@ static int cat_reason(struct str *out, const char *r)
   return 0;
 }
 
-void bounce_status(const char *r, char out[16])
+/* the enhanced status code (x.y.z) found in a reason, else 5.0.0 */
+static void bounce_status(const char *r, char out[16])
 {
   const char *p;
   strcpy(out, "5.0.0");

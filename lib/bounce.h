@@ -28,7 +28,5 @@ struct bounce {
 
 int bounce_head(struct str *out, const struct bounce *);
 int bounce_tail(struct str *out, const struct bounce *);
-/* the enhanced status code (x.y.z) found in a reason, else 5.0.0 */
-void bounce_status(const char *reason, char out[16]);
 
 #endif

@@ -2,7 +2,7 @@
 #ifndef EXITCODE_H
 #define EXITCODE_H
 
-#define EXIT_OK_   0    /* success */
+#define EXIT_OK    0    /* success */
 #define EXIT_PERM  100  /* permanent failure, or bad usage */
 #define EXIT_TEMP  111  /* temporary failure: try again later */
 #define EXIT_STOP  99   /* .qmail program: success, stop processing */

@@ -111,14 +111,8 @@ int list_open(struct list *l, const char *dir)
   return 0;
 }
 
-void list_close(struct list *l)
-{
-  str_free(&l->dir); str_free(&l->local); str_free(&l->host); str_free(&l->secret);
-  str_free(&l->prefix); str_free(&l->trailer); str_free(&l->owner);
-  if (l->lockfd >= 0) close(l->lockfd);
-}
-
-int list_addr(const struct list *l, const char *ext, struct str *out)
+/* "local-ext@host" (ext 0 or "": "local@host") */
+static int list_addr(const struct list *l, const char *ext, struct str *out)
 {
   out->len = 0;
   if (str_cats(out, l->local.s) < 0) return -1;
@@ -437,7 +431,7 @@ int list_num_put(const struct list *l, const char *file, unsigned long n)
   return r;
 }
 
-int list_archive_path(const struct list *l, unsigned long n, struct str *out)
+static int list_archive_path(const struct list *l, unsigned long n, struct str *out)
 {
   struct str rel = STR_ZERO;
   int r = str_catf(&rel, "archive/%lu/%02lu", n / 100, n % 100) < 0 || str_0(&rel) < 0 ? -1

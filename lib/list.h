@@ -37,10 +37,7 @@ struct list {
 extern const char *const list_keys[];
 
 int list_open(struct list *, const char *dir);
-void list_close(struct list *);
 int list_path(const struct list *, const char *rel, struct str *out);
-/* "local-ext@host" (ext 0 or "": "local@host") */
-int list_addr(const struct list *, const char *ext, struct str *out);
 
 /* exclusive lock on DIR/lock, held until list_unlock or exit */
 int list_lock(struct list *);
@@ -77,7 +74,6 @@ size_t list_header_end(const char *msg, size_t len);   /* offset of the body */
 /* numbers and the archive */
 int list_num_get(const struct list *, const char *file, unsigned long *n);
 int list_num_put(const struct list *, const char *file, unsigned long n);
-int list_archive_path(const struct list *, unsigned long n, struct str *out);
 int list_archive_put(const struct list *, unsigned long n, const char *msg, size_t len);
 int list_archive_get(const struct list *, unsigned long n, struct str *msg);
 
@@ -93,9 +89,6 @@ int list_reply_header(const struct list *, const char *to, const char *subject,
 /* text/NAME with <#l#> <#h#> <#a#> (list address) <#t#> (target) replaced */
 int list_text(const struct list *, const char *name, const char *target, struct str *out);
 
-/* a post as sent: list headers, prefix, reply-to, trailer; number n */
-int list_outgoing(const struct list *, unsigned long n, const char *msg, size_t len,
-                  struct str *out);
 /* archive (when on), number and queue a post to every member with the
  * VERP sender LOCAL-return-N-@HOST-@[]; *n gets its number */
 int list_distribute(struct list *, const char *qqprog, const char *msg, size_t len,

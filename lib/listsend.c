@@ -69,8 +69,9 @@ static int kept_fields(const struct list *l, const char *msg, size_t hend, struc
   return 0;
 }
 
-int list_outgoing(const struct list *l, unsigned long n, const char *msg, size_t len,
-                  struct str *o)
+/* a post as sent: list headers, prefix, reply-to, trailer; number n */
+static int list_outgoing(const struct list *l, unsigned long n, const char *msg, size_t len,
+                         struct str *o)
 {
   size_t hend = list_header_end(msg, len);
 

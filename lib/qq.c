@@ -66,8 +66,6 @@ int qq_put(struct qq *q, const char *s, size_t n)
   return 0;
 }
 
-int qq_puts(struct qq *q, const char *s) { return qq_put(q, s, strlen(s)); }
-
 int qq_flush(struct qq *q)
 {
   if (q->failed) return -1;

@@ -27,7 +27,6 @@ struct qq {
 /* start prog (an absolute path); -1 with errno on failure */
 int qq_open(struct qq *, const char *prog);
 int qq_put(struct qq *, const char *, size_t);
-int qq_puts(struct qq *, const char *);
 /* hand what is buffered to the writer now: 0, or -1 (then qq_close fails) */
 int qq_flush(struct qq *);
 int qq_from(struct qq *, const char *sender);

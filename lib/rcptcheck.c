@@ -48,7 +48,8 @@ int rcptcheck_load(struct rcptcheck *r, const char *me, const char **bad)
   return 0;
 }
 
-int rcptcheck_active(const struct rcptcheck *r)
+/* does the check apply: switched on and the cdb present */
+static int rcptcheck_active(const struct rcptcheck *r)
 {
   return r->mode != RCPTCHECK_OFF && r->fd >= 0;
 }
@@ -145,15 +146,4 @@ int rcptcheck_known(struct rcptcheck *r, const char *addr)
   if (x <= 0) return x < 0 ? -1 : 1;
   if (str_0(&r->local) < 0) return -1;
   return known_local(r, r->local.s);
-}
-
-void rcptcheck_free(struct rcptcheck *r)
-{
-  if (r->fd >= 0) close(r->fd);
-  r->fd = -1;
-  route_free(&r->rt);
-  str_free(&r->key);
-  str_free(&r->val);
-  str_free(&r->local);
-  str_free(&r->domain);
 }

@@ -39,11 +39,8 @@ struct rcptcheck {
  * paths relative to HOME) and open users/rcpt.cdb; 0, or -1 with errno
  * and *bad naming the file */
 int rcptcheck_load(struct rcptcheck *, const char *me, const char **bad);
-/* does the check apply: switched on and the cdb present */
-int rcptcheck_active(const struct rcptcheck *);
 /* 1 deliverable or not local, 0 no such local recipient, -1 error */
 int rcptcheck_known(struct rcptcheck *, const char *addr);
-void rcptcheck_free(struct rcptcheck *);
 
 /* out = s[0..n) lower-cased with '.' as ':' (deliver-local's ext) */
 int rcptcheck_safe(struct str *out, const char *s, size_t n);

@@ -35,7 +35,8 @@ int relay_qualify(struct str *addr, const char *me)
   return 0;
 }
 
-int relay_rcpthost(struct relay *r, const char *dom)
+/* is dom ours: rcpthosts, then morercpthosts.cdb */
+static int relay_rcpthost(struct relay *r, const char *dom)
 {
   const char *e;
   size_t pos = 0, j;
@@ -97,13 +98,4 @@ int relay_badmailfrom(struct relay *r, const char *addr)
 int relay_badrcptto(struct relay *r, const char *addr)
 {
   return listed(r, &r->badrcptto, BADRCPTTO ".cdb", addr);
-}
-
-void relay_free(struct relay *r)
-{
-  str_free(&r->rcpthosts);
-  str_free(&r->badmailfrom);
-  str_free(&r->badrcptto);
-  str_free(&r->key);
-  str_free(&r->val);
 }

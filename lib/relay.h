@@ -37,13 +37,10 @@ int relay_qualify(struct str *addr, const char *me);
 /* may mail go to addr (qualified): trusted (RELAYCLIENT set, or
  * authenticated) or its domain ours */
 int relay_allowed(struct relay *, const char *addr, int authenticated);
-/* is dom ours: rcpthosts, then morercpthosts.cdb */
-int relay_rcpthost(struct relay *, const char *dom);
 /* append RELAYCLIENT's value, if any, to an accepted recipient */
 int relay_append(const struct relay *, struct str *addr);
 /* is addr refused: listed in badmailfrom / badrcptto or their cdb */
 int relay_badmailfrom(struct relay *, const char *addr);
 int relay_badrcptto(struct relay *, const char *addr);
-void relay_free(struct relay *);
 
 #endif

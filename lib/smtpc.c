@@ -65,12 +65,6 @@ int smtpc_reply(struct buf *in, struct smtpc_reply *r)
   return -1;
 }
 
-void smtpc_reply_free(struct smtpc_reply *r)
-{
-  str_free(&r->text);
-  str_free(&r->line);
-}
-
 /* ---- EHLO ---- */
 
 /* is the word at s (up to a space or the end) w, in any case */

@@ -23,7 +23,6 @@ struct smtpc_reply {
  * (EPROTO for a malformed or endless reply, EPIPE at end of input, or the
  * read's own error such as ETIMEDOUT) */
 int smtpc_reply(struct buf *in, struct smtpc_reply *);
-void smtpc_reply_free(struct smtpc_reply *);
 
 /* what the server offered in its EHLO reply */
 #define SMTPC_PIPELINING 1

@@ -26,14 +26,6 @@ static const char *names[] = { "none", "neutral", "pass", "fail", "softfail", "t
 
 const char *spf_name(enum spf_result r) { return names[r]; }
 
-int spf_parse(const char *s)
-{
-  unsigned i;
-  for (i = 0; i < sizeof names / sizeof *names; i++)
-    if (!strcmp(s, names[i])) return (int)i;
-  return -1;
-}
-
 /* libspf2 logs to stderr on its own; lib/ prints nothing */
 static void quiet(const char *file, int line, const char *msg) { }
 
@@ -128,6 +120,14 @@ static SPF_dns_rr_t *lookup(SPF_dns_server_t *layer, const char *domain, ns_type
 
 /* ---- checks ---- */
 
+static void spf_close(struct spf *x)
+{
+  if (!x) return;
+  if (x->server) SPF_server_free(x->server);
+  dns_close(x->dns);
+  free(x);
+}
+
 struct spf *spf_open(const char *conf, const char *me)
 {
   struct spf *x = calloc(1, sizeof *x);
@@ -142,14 +142,6 @@ struct spf *spf_open(const char *conf, const char *me)
   if (!x->server) { spf_close(x); errno = ENOMEM; return 0; }
   if (me && *me) SPF_server_set_rec_dom(x->server, me);
   return x;
-}
-
-void spf_close(struct spf *x)
-{
-  if (!x) return;
-  if (x->server) SPF_server_free(x->server);
-  dns_close(x->dns);
-  free(x);
 }
 
 static enum spf_result ours(SPF_result_t r)

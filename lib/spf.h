@@ -16,7 +16,6 @@ struct spf;   /* opaque: a libspf2 server and a resolver */
 /* a checker; conf names a resolv.conf (0 for the system's), me is our
  * host name for the Received-SPF comment. 0 on failure with errno set. */
 struct spf *spf_open(const char *conf, const char *me);
-void spf_close(struct spf *);
 
 /* check ip (IPv4 or IPv6 text), helo and sender (may be "", the null
  * sender: the HELO name is checked then). Sets *result and fills header
@@ -27,6 +26,4 @@ int spf_check(struct spf *, const char *ip, const char *helo, const char *sender
 
 /* "pass", "fail", ... */
 const char *spf_name(enum spf_result);
-/* the result named s, or -1 */
-int spf_parse(const char *s);
 #endif

@@ -40,7 +40,8 @@ static int hash(const char *secret, const char *data, char out[HASH_LEN + 1])
 
 static unsigned today(time_t now) { return (unsigned)(now / DAY) % 1024; }
 
-int srs_is(const char *local) { return case_starts(local, "srs0-"); }
+/* does local start "SRS0-" (any case)? */
+static int srs_is(const char *local) { return case_starts(local, "srs0-"); }
 
 int srs_forward(const char *secret, const char *sender, const char *srsdomain, time_t now, struct str *out)
 {

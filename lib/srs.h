@@ -20,6 +20,4 @@ int srs_forward(const char *secret, const char *sender, const char *srsdomain, t
  * malformed), EPERM (the hash does not match), ETIMEDOUT (too old), ENOMEM */
 int srs_reverse(const char *secret, const char *local, time_t now, struct str *out);
 
-/* does local start "SRS0-" (any case)? */
-int srs_is(const char *local);
 #endif

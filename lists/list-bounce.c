@@ -150,13 +150,13 @@ int main(int argc, char **argv)
   b.now = nowenv ? (time_t)atol(nowenv) : time(0);
   if (!(b.qqprog = home_queue(home_dir(getenv("QUAIL_HOME")), getenv("QMAILQUEUE"), b.qqspace, sizeof b.qqspace))) die_nomem();
   if (!d) d = "";
-  if (!strncmp(d, "probe.", 6)) { probe_bounced(&b, d + 6); return EXIT_OK_; }
+  if (!strncmp(d, "probe.", 6)) { probe_bounced(&b, d + 6); return EXIT_OK; }
   if (*d == 'd') d++;
   dash = d + strspn(d, "0123456789");
   if (dash == d || *dash != '-' || list_verp_decode(dash + 1, &b.addr) < 0) {
     list_log(&b.l, b.now, "bounce-unknown", *d ? d : "-");
-    return EXIT_OK_;
+    return EXIT_OK;
   }
   bounced(&b);
-  return EXIT_OK_;
+  return EXIT_OK;
 }

@@ -127,9 +127,9 @@ int main(int argc, char **argv)
   if (list_open(&g.l, argv[optind]) < 0) die_list(argv[optind]);
   g.now = nowenv ? (time_t)atol(nowenv) : time(0);
   if (!(g.qqprog = home_queue(home_dir(getenv("QUAIL_HOME")), getenv("QMAILQUEUE"), g.qqspace, sizeof g.qqspace))) die_nomem();
-  if (!g.l.digestcount && !g.l.digesttime && !force) return EXIT_OK_;
+  if (!g.l.digestcount && !g.l.digesttime && !force) return EXIT_OK;
   if (list_lock(&g.l) < 0) die_state();
   state_read(&g);
   if (due(&g, force)) send_digest(&g);
-  return EXIT_OK_;
+  return EXIT_OK;
 }

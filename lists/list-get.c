@@ -31,7 +31,7 @@ static int index_print(struct list *l)
   struct str p = STR_ZERO, s = STR_ZERO;
   if (list_path(l, "archive/index", &p) < 0 || file_read(p.s, &s, INDEX_MAX) < 0) die_read();
   put(&s);
-  return EXIT_OK_;
+  return EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -54,5 +54,5 @@ int main(int argc, char **argv)
     if (a != b && str_catf(&sep, "--- message %lu\n", n) == 0) put(&sep);
     put(&msg);
   }
-  return EXIT_OK_;
+  return EXIT_OK;
 }

@@ -172,5 +172,5 @@ int main(int argc, char **argv)
   write_texts(argv[0]);
   write_config(argv[0], argv[2], argv[3], argv + 4, argc - 4);
   write_dotqmails(bin, argv[0], argv[1], owner_of(argv + 4, argc - 4));
-  return EXIT_OK_;
+  return EXIT_OK;
 }

@@ -164,5 +164,5 @@ int main(int argc, char **argv)
   if (!(r.qqprog = home_queue(home, getenv("QMAILQUEUE"), r.qqspace, sizeof r.qqspace))) die_nomem();
   if (!*r.sender) die_null();
   dispatch(&r, d ? d : "");
-  return EXIT_OK_;
+  return EXIT_OK;
 }

@@ -70,5 +70,5 @@ int main(int argc, char **argv)
   if (accept && (list_distribute(&l, qq, msg.s, msg.len, &n, &code) < 0 || code)) die_send();
   if (unlink(path.s) < 0 && errno != ENOENT) die_remove(path.s);
   list_log(&l, now, accept ? "accepted" : "rejected", id.s);
-  return EXIT_OK_;
+  return EXIT_OK;
 }

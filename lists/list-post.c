@@ -137,5 +137,5 @@ int main(int argc, char **argv)
   check_sender(&p);
   if (p.l.moderated) hold(&p);
   else distribute(&p);
-  return EXIT_OK_;
+  return EXIT_OK;
 }

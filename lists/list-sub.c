@@ -70,7 +70,7 @@ static int print_all(struct list *l, const char *set, int count_only)
   if (count_only) { buf_putu(&out, (unsigned long long)n); buf_puts(&out, "\n"); }
   else for (i = 0; i < all.len; i += strlen(all.s + i) + 1) { buf_puts(&out, all.s + i); buf_puts(&out, "\n"); }
   if (buf_flush(&out) < 0) diag_diesys(EXIT_TEMP, "unable to write stdout", (char *)0);
-  return EXIT_OK_;
+  return EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -93,11 +93,11 @@ int main(int argc, char **argv)
     int r;
     if (argc != 3) die_usage();
     if ((r = list_set_has(&l, set, argv[2])) < 0) die_read(set);
-    return r ? EXIT_OK_ : EXIT_PERM;
+    return r ? EXIT_OK : EXIT_PERM;
   }
   if (strcmp(cmd, "add") && strcmp(cmd, "remove")) die_usage();
   for (i = 2; i < argc; i++) add_addr(&all, argv[i], strlen(argv[i]));
   if (argc == 2) read_stdin(&all);
   if (list_set_edit(&l, set, &all, cmd[0] == 'a') < 0) die_set(set);
-  return EXIT_OK_;
+  return EXIT_OK;
 }

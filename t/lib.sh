@@ -146,5 +146,5 @@ free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0));
 
 # envelope F T...: a qmail-queue envelope on stdout
 envelope() { local f=$1; shift; printf 'F%s\0' "$f"; local r; for r in "$@"; do printf 'T%s\0' "$r"; done; printf '\0'; }
-# qw SENDER RCPT... < message: run queue-writer with that envelope; echo its exit code
+# qw SENDER RCPT... < message: run queue-writer with that envelope; its exit code is qw's
 qw() { "$BIN/queue-writer" 1< <(envelope "$@"); }

@@ -93,8 +93,10 @@ rm -f "$H"/seen-*
 msg six | qw a@example.org test-retry@localhost
 deferrals() { [ "$(grep -c 'deferral: not yet' "$LOG")" -ge "$1" ]; }
 ok "deferred again" wait_for 10 deferrals 2
-qm_stop
-ok "TERM stops queue-manager" true
+kill -TERM "$QM_PID"
+ok "TERM stops queue-manager" wait_for 10 sh -c "! kill -0 $QM_PID"
+wait "$QM_PID"; is "$?" 0 "with exit code 0"; QM_PID=
+like "$(cat "$LOG")" "status: exiting" "saying so in its log"
 qm_start
 ok "after a restart the message is known" wait_for 5 grep -q "new msg $(ls "$INST/queue/mess" | grep -v env)" "$LOG"
 printf 'flush\n' > "$INST/queue/lock/trigger"
