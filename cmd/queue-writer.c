@@ -133,7 +133,7 @@ static int pool_take(const char *dst)
      * fsck counts its links, and a message file is named by its inode) */
     fd = open(dst, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
-        !queued(st.st_ino)) return fd;
+        !queued(st.st_ino) && ((st.st_mode & 077) == 0 || fchmod(fd, 0600) == 0)) return fd;
     if (fd >= 0) close(fd);
     unlink(dst);                              /* not ours to reuse */
   }
@@ -156,7 +156,7 @@ static int create(const char *name, int *recycled)
   int fd = pool_take(name);
   *recycled = fd >= 0;
   if (fd >= 0 || errno == EEXIST) return fd;
-  return open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  return open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);   /* the queue's owner's alone */
 }
 
 static int create_tmp(struct job *j, int *recycled)

@@ -1,0 +1,40 @@
+#!/bin/bash
+# queue-spawn: requests as queue-manager sends them (a SOCK_SEQPACKET
+# socket, the message and the report pipe attached), through
+# t/queue-spawn-drive.py: a local delivery, an unknown user, a malformed
+# request ignored, uid 0 refused outside an instance, a remote delivery's
+# report in qmail-remote's protocol, exit 0 when the socket closes.
+. "$(dirname "$0")/lib.sh"
+inst_new
+drive() { $PY "$SRC/t/queue-spawn-drive.py" "$BIN/queue-spawn" "$@"; }
+printf 'Subject: spawned\n\nby queue-spawn\n' > "$T/msg"
+
+out=$(drive local "$T/msg" test localhost a@example.org -- nosuch localhost a@example.org -- '!bad' -- test localhost b@example.org 2>"$T/err")
+like "$out" "token 0 status 0 report did 1\+0\+0" "a local delivery: status 0, deliver-local's report"
+ok "  the message is in the Maildir" eval 'md_grep "$MD" "by queue-spawn" >/dev/null' 
+like "$(md_cat "$MD")" "Return-Path: <a@example.org>" "  with the sender given"
+like "$out" "token 1 status 100 report Sorry, no mailbox here by that name. \(#5.1.1\)" "an unknown user: 100 and qmail's text"
+unlike "$out" "token 2" "a request without descriptors gets no answer"
+like "$(cat "$T/err")" "queue-spawn: warning: ignoring a malformed request" "  and is logged"
+like "$out" "token 3 status 0" "the next request is served"
+like "$out" "exit 0" "exit 0 when the socket closes"
+
+out=$(drive remote "$T/msg" nowhere.invalid a@example.org x@nowhere.invalid 2>&1)
+like "$out" "token 0 status 0 report .*Z|D" "remote: deliver-remote's report, NUL-separated"
+
+# outside an instance (HOME/bin no link) uid 0 is refused, as qmail-lspawn did
+if [ "$(id -u)" = 0 ]; then
+  H=$T/home; mkdir -p "$H/bin" "$H/control" "$H/users" "$H/box"
+  cp "$BIN/deliver-local" "$H/bin/"
+  printf '=root0:root:0:0:%s/box:::\n.\n' "$H" > "$H/users/assign"
+  QUAIL_HOME=$H "$BIN/newu" 2>/dev/null   # (a newu that refuses uid 0 makes no cdb: skipped)
+  if [ -f "$H/users/cdb" ]; then
+    out=$(QUAIL_HOME=$H drive local "$T/msg" root0 localhost a@example.org 2>&1)
+    like "$out" "status 111 report refusing to deliver as root: uid 0 for user root" "uid 0 refused outside an instance"
+  else skip "newu refuses uid 0 itself"; fi
+else
+  skip "not root"
+fi
+nok "usage: no mode" eval '"$BIN/queue-spawn" 2>/dev/null' 
+nok "usage: a bad mode" eval '"$BIN/queue-spawn" frob 2>/dev/null' 
+done_testing
