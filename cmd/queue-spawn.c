@@ -17,6 +17,8 @@
  * recipients). On an installed system run as root it first becomes
  * quailr for good; deliver-remote runs as that user.
  *
+ * Every descriptor it inherits is closed on exec, so a delivery gets
+ * only its own three.
  * Started as a user other than root (an instance), it stays that user
  * and delivers only to users with its own uid.
  * Exit codes: 0 when queue-manager closes the socket, 100 usage, 111
@@ -29,7 +31,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/close_range.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -47,6 +51,7 @@
 
 #define KIDS_MAX     1000       /* deliveries at once (queue-manager's CONC_MAX) */
 #define PATH_MAX_Q   4096
+#define FDS_SWEEP_MAX 65536     /* descriptors marked close-on-exec without close_range(2) */
 #define REMOTE_USER  "quailr"   /* remote deliveries of an installed system */
 
 enum mode { LOCAL, REMOTE };
@@ -282,6 +287,11 @@ static void setup(struct spawner *s)
   /* the socket leaves fd 0, which each delivery's message takes */
   if ((s->sock = fcntl(0, F_DUPFD_CLOEXEC, 3)) < 0) die_socket();
   if ((null = open("/dev/null", O_RDONLY)) < 0 || fd_move(0, null) < 0) die_socket();
+  /* nothing our starter left open reaches a delivery */
+  if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+    int fd;
+    for (fd = 3; fd < FDS_SWEEP_MAX; fd++) if (fd != s->sock) fd_cloexec(fd);
+  }
   if (pipe2(sigfd, O_CLOEXEC | O_NONBLOCK) < 0) die_socket();
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_chld;
