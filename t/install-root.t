@@ -136,6 +136,32 @@ is "$?" 0 "SMTP to the installed smtpd accepted"
 ok "it lands in the Maildir too" wait_for 15 md_has "$P/box/Maildir" 2
 like "$(cat "$P/log/smtpd/current" 2>/dev/null)" "pid [0-9]+ from 127.0.0.1" "smtpd's log has the connection"
 
+# POP3 over STLS: the certificate's key is root's (600), yet TLS and the
+# dialogue run as quaild; the user's pop3d as the user; root only waits
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -subj /CN=localhost -days 2 >/dev/null 2>&1
+cat "$T/cert.pem" "$T/key.pem" > "$P/control/servercert.pem"; chmod 600 "$P/control/servercert.pem"
+printf 'pop secret\n' | QUAIL_HOME=$P "$P/bin/quail-passwd" add box "$nuid" "$ngid" "$P/box" >/dev/null
+$PY - "$PP" "$T/pop.in" "$T/pop.done" > "$T/pop.out" 2>&1 <<'PY' &
+import os, poplib, ssl, sys, time
+c = poplib.POP3("127.0.0.1", int(sys.argv[1]), timeout=20)
+c.stls(context=ssl._create_unverified_context())
+c.user("box"); c.pass_("pop secret")
+print("messages", c.stat()[0], flush=True)
+open(sys.argv[2], "w").close()
+for i in range(200):
+    if os.path.exists(sys.argv[3]): break
+    time.sleep(0.05)
+c.quit()
+print("quit")
+PY
+popc=$!
+ok "a POP3 login over STLS to the installed pop3d" wait_for 20 test -f "$T/pop.in"
+users_of() { ours_ps "$1" | sed 's/ [^;]*//g'; }
+is "$(users_of pop3-login)" "quaild;root;" "pop3-login: TLS and the dialogue as quaild, root only waits for checkpassword"
+is "$(users_of pop3d)" "nobody;" "pop3d runs as the user"
+: > "$T/pop.done"; wait "$popc"
+is "$(tr '\n' ' ' < "$T/pop.out")" "messages 2 quit " "the session reads the box (2 messages) and ends well"
+
 # a Bcc recipient stays secret from another recipient's .qmail program
 # (issue 18 item 2): probe (nobody) and secret (uid 61002, no passwd
 # entry needed) get one message; probe's program tries every way in
