@@ -35,6 +35,26 @@ if [ "$(id -u)" = 0 ]; then
 else
   skip "not root"
 fi
+# under queue-manager: HUP has queue-spawn local reread control/defaultdelivery;
+# a spawner that ends takes queue-manager with it (runit restarts both)
+qm_start
+spawner() { pgrep -P "$QM_PID" -x queue-spawn | while read -r p; do grep -qa local "/proc/$p/cmdline" && echo "$p"; done; }
+is "$(pgrep -P "$QM_PID" -x queue-spawn | wc -l)" 2 "queue-manager starts two spawners"
+mkdir -p "$INST/mail/other"
+printf '=other:%s:%s:%s:%s/mail/other:::\n.\n' "$(id -un)" "$(id -u)" "$(id -g)" "$INST" > "$INST/users/assign"
+"$BIN/newu"
+echo ./Mailbox > "$INST/control/defaultdelivery"
+kill -HUP "$QM_PID"
+ok "HUP is logged" wait_for 10 grep -q "control files reread" "$INST/qm.log"
+printf 'Subject: reread\n\nto the new default\n' | qw a@example.org other@localhost
+ok "  the new defaultdelivery is used (./Mailbox)" wait_for 10 grep -q "to the new default" "$INST/mail/other/Mailbox"
+sp=$(spawner)
+kill "$sp"
+ok "queue-manager exits when queue-spawn local ends" wait_for 10 eval '! kill -0 "$QM_PID" 2>/dev/null'
+wait "$QM_PID"; is "$?" 111 "  with 111"
+like "$(cat "$INST/qm.log")" "queue-manager: fatal: queue-spawn local is gone" "  and says why"
+QM_PID=
+
 nok "usage: no mode" eval '"$BIN/queue-spawn" 2>/dev/null' 
 nok "usage: a bad mode" eval '"$BIN/queue-spawn" frob 2>/dev/null' 
 done_testing
