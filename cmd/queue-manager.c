@@ -80,6 +80,7 @@
 #define BOUNCE_RETRY    60         /* a bounce that could not be queued is retried */
 #define POLL_MAX        (2 * CONC_MAX + 4 + NCHAN)
 #define REMOTE_BATCH    100        /* recipients in one SMTP transaction */
+#define SPAWN_WAIT_MS   100        /* a full spawner socket: read its replies this often */
 #define TRIPLE_SENDER   "#@[]"     /* the sender of a double bounce (qmail's) */
 #define POOL_MAX        4000       /* files kept in queue/free */
 #define POOL_FILE_MAX   65536      /* bytes: larger files are removed */
@@ -781,6 +782,24 @@ static struct job *job_slot(struct qm *q, enum chan c)
   return 0;
 }
 
+static void reap(struct qm *q, enum chan c);
+
+/* one request to the channel's spawner. While its socket is full, its
+ * replies are read meanwhile, so that neither side can wait for the other
+ * for ever. 0, or -1 with EMSGSIZE; any other failure is fatal */
+static int to_spawner(struct qm *q, enum chan c, uint32_t token, char *const *args, size_t n, const int *fds)
+{
+  while (qspawn_send(q->spawner[c], token, args, n, fds) < 0) {
+    struct pollfd p;
+    if (errno == EMSGSIZE) return -1;
+    if (errno != EAGAIN) diag_diesys(EXIT_TEMP, "unable to write to queue-spawn", (char *)0);
+    reap(q, c);
+    p.fd = q->spawner[c]; p.events = POLLOUT;
+    (void)poll(&p, 1, SPAWN_WAIT_MS);
+  }
+  return 0;
+}
+
 /* open mess/ID and a report pipe, and hand both to the channel's
  * queue-spawn with the arguments; the read end of the pipe in *pipefd.
  * -1 with errno when the message or the pipe cannot be had (nothing was
@@ -793,8 +812,7 @@ static int spawn(struct qm *q, struct job *j, char *const *args, size_t n, int *
   if ((fds[0] = open(path, O_RDONLY | O_CLOEXEC)) < 0) return -1;
   if (pipe2(pfd, O_CLOEXEC) < 0) { e = errno; close(fds[0]); errno = e; return -1; }
   fds[1] = pfd[1];
-  if (qspawn_send(q->spawner[j->chan], (uint32_t)(j - q->jobs[j->chan]), args, n, fds) < 0) {
-    if (errno != EMSGSIZE) diag_diesys(EXIT_TEMP, "unable to write to queue-spawn", (char *)0);
+  if (to_spawner(q, j->chan, (uint32_t)(j - q->jobs[j->chan]), args, n, fds) < 0) {
     e = errno; close(fds[0]); close(pfd[0]); close(pfd[1]); errno = e;
     return -1;
   }
@@ -1279,8 +1297,7 @@ static void on_hup(struct qm *q)
   }
   config_free(&q->c);
   q->c = c;
-  if (qspawn_send(q->spawner[LOCAL], QSPAWN_REREAD, 0, 0, 0) < 0)
-    diag_diesys(EXIT_TEMP, "unable to write to queue-spawn", (char *)0);
+  to_spawner(q, LOCAL, QSPAWN_REREAD, 0, 0, 0);
   log_s(q, "status: control files reread"); log_end(q);
 }
 
@@ -1373,6 +1390,10 @@ static void start_spawners(struct qm *q)
     int sv[2];
     pid_t pid;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) die_queue("create a socket");
+    {
+      int size = 2 * QSPAWN_REQ_MAX;     /* the largest request fits, whatever wmem_default says */
+      (void)setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    }
     if ((pid = fork()) < 0) die_queue("start queue-spawn");
     if (pid == 0) {
       char *argv[3] = { "queue-spawn", (char *)chan_name[c], 0 };

@@ -36,7 +36,7 @@ int qspawn_send(int sock, uint32_t token, char *const *args, size_t n, const int
     c->cmsg_len = CMSG_LEN(2 * sizeof(int));
     memcpy(CMSG_DATA(c), fds, 2 * sizeof(int));
   }
-  while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
+  while (sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
     if (errno != EINTR) return -1;
   return 0;
 }

@@ -19,7 +19,8 @@
 struct qspawn_reply { uint32_t token; int32_t status; };
 
 /* send token, the n strings in args, and fds[0], fds[1] (none when fds
- * is null): 0, or -1 with errno set (EMSGSIZE when too long) */
+ * is null), without waiting: 0, or -1 with errno set (EMSGSIZE when too
+ * long, EAGAIN when the socket is full) */
 int qspawn_send(int sock, uint32_t token, char *const *args, size_t n, const int *fds);
 /* receive one request into buf (QSPAWN_REQ_MAX bytes): its length, 0 at
  * end of file, -1 with errno (EPROTO when malformed: short, not

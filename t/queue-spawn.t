@@ -55,6 +55,18 @@ wait "$QM_PID"; is "$?" 111 "  with 111"
 like "$(cat "$INST/qm.log")" "queue-manager: fatal: queue-spawn local is gone" "  and says why"
 QM_PID=
 
+# 700 deliveries that the spawner refuses at once, with room for all of
+# them: its replies pile up while queue-manager is still sending requests,
+# and neither side may wait for the other for ever
+echo 1000 > "$INST/control/concurrencylocal"
+rcpts=$(for i in $(seq 700); do printf '.bad%s@localhost ' "$i"; done)
+: > "$INST/qm.log"
+qm_start
+printf 'Subject: many\n\nmany\n' | qw a@example.org $rcpts
+ok "700 refusals at once: the message ends" wait_for 60 grep -q "^end msg" "$INST/qm.log"
+is "$(grep -c 'failure: Sorry, no mailbox here' "$INST/qm.log")" 700 "  each refused"
+qm_stop
+
 nok "usage: no mode" eval '"$BIN/queue-spawn" 2>/dev/null' 
 nok "usage: a bad mode" eval '"$BIN/queue-spawn" frob 2>/dev/null' 
 done_testing
