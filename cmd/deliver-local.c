@@ -37,6 +37,7 @@
 #include "home.h"
 #include "maildir.h"
 #include "mbox.h"
+#include "priv.h"
 #include "qq.h"
 #include "srs.h"
 #include "str.h"
@@ -835,6 +836,8 @@ int main(int argc, char **argv)
   signal(SIGPIPE, SIG_IGN);
   memset(&j, 0, sizeof j);
   j.doit = 1;
+  /* the recipient and sender off /proc/PID/cmdline (quail-security(7)) */
+  if (priv_hide_args(argc, argv) < 0) die_nomem();
   while ((opt = getopt(argc, argv, "+nN")) != -1)
     if (opt == 'n') j.doit = 0;
     else if (opt == 'N') j.doit = 1;

@@ -50,6 +50,7 @@
 #include "fsx.h"
 #include "home.h"
 #include "netstring.h"
+#include "priv.h"
 #include "smtpc.h"
 #include "str.h"
 #include "tcpto.h"
@@ -940,6 +941,8 @@ int main(int argc, char **argv)
     (void)fd_write_all(1, usage, sizeof usage);
     diag_usage("host sender recipient...");
   }
+  /* the recipients off /proc/PID/cmdline (quail-security(7)) */
+  if (priv_hide_args(argc, argv) < 0) temp_nomem();
   home = home_dir(getenv("QUAIL_HOME"));
   if (chdir(home) < 0) temp_home();
   read_control(&j.cf, home);

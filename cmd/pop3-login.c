@@ -19,6 +19,9 @@
  * The program's exit code decides: 0 the session happened; 1 refused
  * credentials (the dialogue goes on); anything else a temporary failure
  * (-ERR [SYS/TEMP], then pop3-login hangs up).
+ * Run as root, it loads the certificate, then forks: the child becomes
+ * quaild (or nobody) and does the dialogue, TLS and the relay; root only
+ * runs the checkpassword program for it, one login at a time (split()).
  * Writes one log line per event to fd 2 (for svlogd).
  * Exit codes: 0 the session ended (QUIT, the client left, or the program
  * ran the session); 100 usage, or we hung up on a misbehaving client;
@@ -28,6 +31,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -42,6 +46,7 @@
 #include "fsx.h"
 #include "home.h"
 #include "pop3.h"
+#include "priv.h"
 #include "smtp.h"
 #include "str.h"
 #include "tlsx.h"
@@ -57,6 +62,10 @@
 #define FAILDELAY_MAX 60
 #define RELAY_SIZE    32768         /* holds a whole TLS record (16 KB) */
 #define CP_BAD        1             /* checkpassword: the credentials were refused */
+#define FRONT_USER    "quaild"      /* the unprivileged side, run as root (else nobody) */
+#define FRONT_USER2   "nobody"
+#define REQ_DIRECT    'd'           /* the program gets the client's fds 0 and 1 */
+#define REQ_RELAY     'r'           /* ... a socket pair, whose other end comes back */
 
 struct config {
   unsigned long faildelay;
@@ -76,6 +85,8 @@ struct session {
   int have_user;
   unsigned bad, fails;
   struct str line, tmp;
+  int broker;                       /* to the root side, or -1: we are whole */
+  int tls_ready;                    /* the certificate was loaded before the split */
 };
 
 struct command {
@@ -248,30 +259,66 @@ static void __attribute__((noreturn)) exec_prog(struct session *s, int p[2], int
   diag_diesys(EXIT_TEMP, "unable to run ", s->prog[0], (char *)0);
 }
 
-/* run the program with cred on its fd 3: its exit code, or -1. It gets
- * the client itself, or a socket pair to relay when the client's words
- * cannot reach it otherwise: under TLS, or when commands were sent ahead */
-static int run_prog(struct session *s, struct str *cred)
+/* start the program with cred on its fd 3: its pid, or -1. It gets
+ * the client itself, or a socket pair (whose end comes back in *relayfd)
+ * when the client's words cannot reach it otherwise: under TLS, or when
+ * commands were sent ahead. Run by root (the broker, or a whole pop3-login) */
+static int spawn_prog(struct session *s, const char *cred, size_t len, int relaying, int *relayfd)
 {
-  int p[2], pair[2] = { -1, -1 }, st;
+  int p[2], pair[2] = { -1, -1 };
   pid_t pid;
-  flush(s);
+  *relayfd = -1;
   if (pipe(p) < 0) return -1;
-  if ((s->tls_on || buf_buffered(&s->in)) && socketpair(AF_UNIX, SOCK_STREAM, 0, pair) < 0) { close(p[0]); close(p[1]); return -1; }
+  if (relaying && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) { close(p[0]); close(p[1]); return -1; }
   if ((pid = fork()) < 0) return -1;
   if (pid == 0) exec_prog(s, p, pair);
   close(p[0]);
-  (void)!fd_write_all(p[1], cred->s, cred->len);     /* at most 512 bytes: fits the pipe */
+  (void)!fd_write_all(p[1], cred, len);     /* at most 512 bytes: fits the pipe */
   close(p[1]);
-  explicit_bzero(cred->s, cred->len);
-  if (pair[1] >= 0) {
-    close(pair[1]);
-    relay(s, pair[0]);
-    close(pair[0]);
-  }
+  if (pair[1] >= 0) { close(pair[1]); *relayfd = pair[0]; }
+  return pid;
+}
+
+static int wait_prog(pid_t pid)
+{
+  int st;
   while (waitpid(pid, &st, 0) < 0)
     if (errno != EINTR) return -1;
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* the front's side: the broker runs the program, we relay if needed */
+static int broker_prog(struct session *s, struct str *cred, int relaying)
+{
+  char req[1 + CRED_MAX];
+  int32_t code;
+  int fd = -1;
+  req[0] = relaying ? REQ_RELAY : REQ_DIRECT;
+  memcpy(req + 1, cred->s, cred->len);
+  explicit_bzero(cred->s, cred->len);
+  if (priv_sendfd(s->broker, req, 1 + cred->len, -1) < 0) { explicit_bzero(req, sizeof req); return -1; }
+  explicit_bzero(req, sizeof req);
+  if (relaying) {
+    if (priv_recvfd(s->broker, &code, sizeof code, &fd) <= 0 || fd < 0) return -1;
+    relay(s, fd);
+    close(fd);
+  }
+  if (priv_recvfd(s->broker, &code, sizeof code, &fd) != (long)sizeof code) return -1;
+  if (fd >= 0) close(fd);
+  return code;
+}
+
+static int run_prog(struct session *s, struct str *cred)
+{
+  int relaying = s->tls_on || buf_buffered(&s->in), fd;
+  pid_t pid;
+  flush(s);
+  if (s->broker >= 0) return broker_prog(s, cred, relaying);
+  pid = spawn_prog(s, cred->s, cred->len, relaying, &fd);
+  explicit_bzero(cred->s, cred->len);
+  if (pid < 0) return -1;
+  if (fd >= 0) { relay(s, fd); close(fd); }
+  return wait_prog(pid);
 }
 
 /* ---- logging in ---- */
@@ -327,7 +374,7 @@ static void cmd_capa(struct session *s, const char *arg)
   ok(s, "capability list follows");
   put(s, "TOP\r\nUIDL\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\n");
   if (plaintext_ok(s)) put(s, "USER\r\nSASL PLAIN\r\n");
-  if (!s->tls_on && access("control/servercert.pem", R_OK) == 0) put(s, "STLS\r\n");
+  if (!s->tls_on && (s->tls_ready || access("control/servercert.pem", R_OK) == 0)) put(s, "STLS\r\n");
   put(s, "IMPLEMENTATION quail\r\n.\r\n");
 }
 
@@ -411,7 +458,7 @@ static void cmd_stls(struct session *s, const char *arg)
   struct str *t = &s->tmp;
   if (s->tls_on) { bad_command(s, "command not permitted when TLS active"); return; }
   if (*arg) { err(s, "STLS takes no argument"); return; }
-  if (tlsx_server(&s->tls, "control/servercert.pem") < 0) {
+  if (!s->tls_ready && tlsx_server(&s->tls, "control/servercert.pem") < 0) {
     log_event(s, "tls unavailable", tlsx_error(&s->tls));
     tlsx_close(&s->tls);
     err(s, POP3_RC_SYS_TEMP "TLS not available");
@@ -470,6 +517,66 @@ static void dispatch(struct session *s)
   bad_command(s, "unknown command");
 }
 
+/* ---- the split: root keeps only the running of the program ---- */
+
+/* the root side: one request (mode, credentials) at a time from the
+ * front; the program runs as root until checkpassword switches to the
+ * user. Ends with the front's exit code when the front is gone. */
+static void __attribute__((noreturn)) broker(struct session *s, int sock, pid_t front)
+{
+  char req[1 + CRED_MAX];
+  int code;
+  for (;;) {
+    int fd;
+    int32_t reply;
+    pid_t pid;
+    long n = priv_recvfd(sock, req, sizeof req, &fd);
+    if (fd >= 0) close(fd);
+    if (n <= 0) break;
+    if (n < 2 || (req[0] != REQ_DIRECT && req[0] != REQ_RELAY)) break;
+    pid = spawn_prog(s, req + 1, (size_t)n - 1, req[0] == REQ_RELAY, &fd);
+    explicit_bzero(req, sizeof req);
+    if (fd >= 0) {
+      if (priv_sendfd(sock, "", 1, fd) < 0) break;
+      close(fd);
+    }
+    code = pid < 0 ? -1 : wait_prog(pid);
+    reply = code;
+    if (priv_sendfd(sock, &reply, sizeof reply, -1) < 0) break;
+  }
+  close(sock);
+  code = wait_prog(front);
+  _exit(code < 0 ? EXIT_TEMP : code);
+}
+
+/* run as root: the certificate is loaded now, then a child that becomes
+ * quaild (nobody where there is no quaild) talks POP3 and TLS and relays
+ * the session, and we stay only to run the checkpassword program */
+static void split(struct session *s)
+{
+  uid_t uid;
+  gid_t gid;
+  int sv[2];
+  pid_t pid;
+  s->broker = -1;
+  if (getuid() != 0) return;
+  if (priv_lookup(FRONT_USER, &uid, &gid) != 1 && priv_lookup(FRONT_USER2, &uid, &gid) != 1) {
+    diag_warn("no user " FRONT_USER " or " FRONT_USER2, (char *)0);
+    hangup(s, POP3_RC_SYS_TEMP "temporary configuration problem; try again later", "no unprivileged user", EXIT_TEMP);
+  }
+  if (access("control/servercert.pem", R_OK) == 0 && tlsx_server(&s->tls, "control/servercert.pem") == 0)
+    s->tls_ready = 1;
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 || (pid = fork()) < 0)
+    hangup(s, POP3_RC_SYS_TEMP "unable to start; try again later", "unable to fork", EXIT_TEMP);
+  if (pid > 0) { close(sv[1]); broker(s, sv[0], pid); }
+  close(sv[0]);
+  s->broker = sv[1];
+  if (priv_become(uid, gid) < 0) {
+    diag_warnsys("unable to become " FRONT_USER, (char *)0);
+    _exit(EXIT_TEMP);
+  }
+}
+
 /* ---- the start ---- */
 
 static void setup(struct session *s, int argc, char **argv)
@@ -503,6 +610,7 @@ int main(int argc, char **argv)
     hangup(&s, POP3_RC_SYS_TEMP "temporary configuration problem; try again later",
            "configuration unreadable", EXIT_TEMP);
   }
+  split(&s);
   s.tmp.len = 0;
   if (str_cats(&s.tmp, "quail POP3 server ready ") < 0 || str_cats(&s.tmp, s.stamp.s) < 0) die_nomem();
   ok(&s, s.tmp.s);

@@ -43,6 +43,7 @@
 #include "exitcode.h"
 #include "fsx.h"
 #include "home.h"
+#include "priv.h"
 #include "qenv.h"
 #include "str.h"
 #include "usock.h"
@@ -359,6 +360,8 @@ int main(int argc, char **argv)
   if (optind == argc && !a.sender && !a.rcpt && a.op != REQUEUE) diag_usage(USAGE);
   home = home_dir(getenv("QUAIL_HOME"));
   if (chdir(home) < 0 || chdir("queue") < 0) die_home(home);
+  /* root acts as the queue's owner: the files it makes stay the scheduler's */
+  if (priv_become_owner(".") < 0) diag_diesys(EXIT_TEMP, "unable to become the queue's owner", (char *)0);
   if (mkdir("hold", 0700) < 0 && errno != EEXIST) die_dir("hold");
   if ((a.adminfd = open("lock/admin", O_RDONLY | O_CREAT | O_CLOEXEC, 0644)) < 0) die_lock();
   if (a.op == BOUNCE) check_offline(&a);

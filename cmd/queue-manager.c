@@ -4,10 +4,11 @@
  * Reads the envelope of every queued message, HOME/queue/mess/ID.env or
  * else mess/ID's attribute user.quail.env (qenv.h) (at start, and
  * as IDs arrive on the queue/lock/trigger FIFO), splits the recipients
- * into local and remote (control/locals, control/virtualdomains), runs
- * HOME/bin/deliver-local (one recipient, as the user) and
- * HOME/bin/deliver-remote (all recipients of one domain) with the message
- * on fd 0, up to concurrencylocal and concurrencyremote at once, retries
+ * into local and remote (control/locals, control/virtualdomains), has
+ * queue-spawn(8) run HOME/bin/deliver-local (one recipient, as the user)
+ * and HOME/bin/deliver-remote (all recipients of one domain, as quailr)
+ * with the message on fd 0, up to concurrencylocal and concurrencyremote
+ * at once, retries
  * temporary failures on a growing schedule until queuelifetime, and
  * bounces permanent failures as RFC 3464 reports.
  *
@@ -31,15 +32,16 @@
  * trigger), HUP rereads control/, TERM stops starting deliveries, waits for
  * the running ones and exits 0. Log: one line per event on stdout, in
  * qmail-send's format (see queue-manager(8)).
+ * Privileges: started as root, it starts queue-spawn local (stays root)
+ * and remote (becomes quailr), then becomes the queue's owner for good
+ * (quail-security(7)).
  * Exit codes: 0 after TERM, 111 when it cannot start (a control file, the
  * queue, or another queue-manager already running). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <math.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,9 +66,9 @@
 #include "qfree.h"
 #include "qq.h"
 #include "route.h"
-#include "spawn.h"
+#include "priv.h"
+#include "qspawn.h"
 #include "str.h"
-#include "users.h"
 #include "usock.h"
 
 #define CONC_MAX        1000       /* the most deliveries of one channel at once */
@@ -81,10 +83,10 @@
 #define ADMIN_TIMEOUT   5          /* seconds a command connection may take */
 #define SWEEP_EVERY     600        /* rescan mess/ for lost triggers and orphans */
 #define BOUNCE_RETRY    60         /* a bounce that could not be queued is retried */
-#define POLL_MAX        (2 * CONC_MAX + 4)
+#define POLL_MAX        (2 * CONC_MAX + 4 + NCHAN)
 #define REMOTE_BATCH    100        /* recipients in one SMTP transaction */
+#define SPAWN_WAIT_MS   100        /* a full spawner socket: read its replies this often */
 #define TRIPLE_SENDER   "#@[]"     /* the sender of a double bounce (qmail's) */
-#define REMOTE_USER     "quailr"   /* remote deliveries of an installed system */
 
 enum chan { LOCAL, REMOTE, NCHAN };
 static const char *const chan_name[NCHAN] = { "local", "remote" };
@@ -119,7 +121,7 @@ struct msg {
 };
 
 struct job {
-  pid_t pid;                     /* 0: slot free */
+  int busy;                      /* 0: slot free (queue-spawn has the pid) */
   int fd;                        /* report pipe, -1 at EOF */
   int status, reaped;
   enum chan chan;
@@ -132,7 +134,7 @@ struct job {
 
 struct config {
   struct route rt;
-  struct str me, bouncefrom, bouncehost, dbto, dbhost, defdel;
+  struct str me, bouncefrom, bouncehost, dbto, dbhost;
   unsigned long conc[NCHAN], lifetime;
 };
 
@@ -150,6 +152,7 @@ struct qm {
   int trigger;                   /* FIFO, read end */
   int admin;                     /* queue/admin/socket, listening */
   uid_t owner;                   /* the queue's owner: may send commands */
+  int spawner[NCHAN];            /* queue-spawn local and remote: requests, replies */
   struct str tbuf;               /* partial trigger line */
   int stopping;
   time_t last_sweep;
@@ -237,7 +240,6 @@ static int config_read(struct config *c, const char **bad)
   TRY(read_line("bouncehost", &c->bouncehost, c->me.s), "bouncehost");
   TRY(read_line("doublebounceto", &c->dbto, "postmaster"), "doublebounceto");
   TRY(read_line("doublebouncehost", &c->dbhost, c->me.s), "doublebouncehost");
-  TRY(read_line("defaultdelivery", &c->defdel, "./Maildir/"), "defaultdelivery");
   TRY(read_num("concurrencylocal", &c->conc[LOCAL], 10), "concurrencylocal");
   TRY(read_num("concurrencyremote", &c->conc[REMOTE], 20), "concurrencyremote");
   TRY(read_num("queuelifetime", &c->lifetime, LIFETIME_DEF), "queuelifetime");
@@ -253,7 +255,7 @@ static void config_free(struct config *c)
 {
   route_free(&c->rt);
   str_free(&c->me); str_free(&c->bouncefrom); str_free(&c->bouncehost);
-  str_free(&c->dbto); str_free(&c->dbhost); str_free(&c->defdel);
+  str_free(&c->dbto); str_free(&c->dbhost);
 }
 
 /* ---------- routing ---------- */
@@ -687,170 +689,52 @@ static struct job *job_slot(struct qm *q, enum chan c)
 {
   unsigned long i;
   for (i = 0; i < q->c.conc[c]; i++)
-    if (!q->jobs[c][i].pid) {
+    if (!q->jobs[c][i].busy) {
       if (i >= q->top[c]) q->top[c] = i + 1;
       return &q->jobs[c][i];
     }
   return 0;
 }
 
-/* the local delivery's user: users/cdb, else a system user, else alias */
-static int local_user(struct qm *q, const char *local, struct userinfo *u)
+static void reap(struct qm *q, enum chan c);
+
+/* one request to the channel's spawner. While its socket is full, its
+ * replies are read meanwhile, so that neither side can wait for the other
+ * for ever. 0, or -1 with EMSGSIZE; any other failure is fatal */
+static int to_spawner(struct qm *q, enum chan c, uint32_t token, char *const *args, size_t n, const int *fds)
 {
-  struct passwd *pw;
-  const char *dash;
-  size_t n;
-  char cdb[4096];
-  int r;
-  snprintf(cdb, sizeof cdb, "%s/users/cdb", q->home);
-  r = users_lookup(cdb, local, u);
-  if (r) return r;
-  dash = strchr(local, '-');
-  n = dash ? (size_t)(dash - local) : strlen(local);
-  if (n && n < 64) {
-    char name[64];
-    struct stat st;
-    memcpy(name, local, n);
-    name[n] = 0;
-    pw = getpwnam(name);
-    if (pw && pw->pw_uid && (!getuid() || pw->pw_uid == getuid()) &&
-        stat(pw->pw_dir, &st) == 0 && st.st_uid == pw->pw_uid) {
-      str_copys(&u->user, pw->pw_name); str_copys(&u->home, pw->pw_dir);
-      str_copys(&u->dash, dash ? "-" : ""); str_copys(&u->ext, dash ? dash + 1 : "");
-      u->uid = pw->pw_uid; u->gid = pw->pw_gid;
-      return 1;
-    }
+  while (qspawn_send(q->spawner[c], token, args, n, fds) < 0) {
+    struct pollfd p;
+    if (errno == EMSGSIZE) return -1;
+    if (errno != EAGAIN) diag_diesys(EXIT_TEMP, "unable to write to queue-spawn", (char *)0);
+    reap(q, c);
+    p.fd = q->spawner[c]; p.events = POLLOUT;
+    (void)poll(&p, 1, SPAWN_WAIT_MS);
   }
-  pw = getpwnam("alias");
-  if (!pw) return 0;
-  str_copys(&u->user, "alias"); str_copys(&u->home, pw->pw_dir);
-  str_copys(&u->dash, "-"); str_copys(&u->ext, local);
-  u->uid = pw->pw_uid; u->gid = pw->pw_gid;
-  return 1;
-}
-
-/* A delivery's child runs under spawn_vm (lib/spawn.h): it shares our
- * memory until it execs, so it only moves descriptors, switches ids and
- * execs; everything that allocates (the password lookups) is done here
- * first. Failures are reported on fd 1 in the channel's protocol. */
-struct child {
-  struct qm *q;
-  struct job *j;
-  int pfd[2];
-  struct userinfo *u;           /* local */
-  char **argv;
-  int remote_switch;            /* remote: become ruid/rgid first */
-  uid_t ruid;
-  gid_t rgid;
-};
-
-static int child_fail(const char *a, const char *b)
-{
-  spawn_report(1, a, b, " (#4.3.0)\n");
-  return EXIT_TEMP;
-}
-
-/* become the user and run deliver-local */
-static int exec_local(struct child *c)
-{
-  char prog[4096];
-  struct userinfo *u = c->u;
-  /* qmail-lspawn's rule: no delivery as root, but in an instance (home.h),
-   * where queue-manager runs as the one user who made it */
-  if (u->uid == 0 && !home_instance(c->q->home))
-    return child_fail("refusing to deliver as root: uid 0 for user ", u->user.s);
-  if (getuid() == 0) {
-    gid_t g = (gid_t)u->gid;
-    if (setgroups(1, &g) < 0 || setgid(g) < 0 || setuid((uid_t)u->uid) < 0)
-      return child_fail("unable to switch to user ", u->user.s);
-  } else if (u->uid != getuid()) {
-    errno = EPERM;
-    return child_fail("unable to switch to user ", u->user.s);
-  }
-  if (chdir(u->home.s) < 0) return child_fail("unable to enter the home directory of ", u->user.s);
-  snprintf(prog, sizeof prog, "%s/bin/deliver-local", c->q->home);
-  execv(prog, c->argv);
-  return child_fail("unable to run ", prog);
-}
-
-/* for an installed system run as root: remote deliveries become quailr
- * (an instance, whose bin/ is a link, keeps its user). 0 ok, -1 no such
- * user; looked up in the parent, once found */
-static int remote_user(struct qm *q, struct child *c)
-{
-  static int found;
-  static uid_t uid;
-  static gid_t gid;
-  char bin[4096];
-  struct stat st;
-  struct passwd *pw;
-  c->remote_switch = 0;
-  snprintf(bin, sizeof bin, "%s/bin", q->home);
-  if (getuid() != 0 || lstat(bin, &st) < 0 || S_ISLNK(st.st_mode)) return 0;
-  if (!found) {
-    if (!(pw = getpwnam(REMOTE_USER))) return -1;
-    uid = pw->pw_uid; gid = pw->pw_gid; found = 1;
-  }
-  c->remote_switch = 1;
-  c->ruid = uid; c->rgid = gid;
   return 0;
 }
 
-static int exec_remote(struct child *c)
+/* open mess/ID and a report pipe, and hand both to the channel's
+ * queue-spawn with the arguments; the read end of the pipe in *pipefd.
+ * -1 with errno when the message or the pipe cannot be had (nothing was
+ * sent); a spawner that cannot be written to is fatal */
+static int spawn(struct qm *q, struct job *j, char *const *args, size_t n, int *pipefd)
 {
-  char prog[4096];
-  if (c->remote_switch &&
-      (setgroups(1, &c->rgid) < 0 || setgid(c->rgid) < 0 || setuid(c->ruid) < 0)) {
-    spawn_report(1, "Zunable to switch to user ", REMOTE_USER, " (#4.3.0)");
-    (void)!write(1, "", 1);
-    return EXIT_TEMP;
-  }
-  snprintf(prog, sizeof prog, "%s/bin/deliver-remote", c->q->home);
-  execv(prog, c->argv);
-  /* qmail-remote's protocol: the whole message deferred */
-  spawn_report(1, "Zunable to run ", prog, " (#4.3.0)");
-  (void)!write(1, "", 1);
-  return EXIT_TEMP;
-}
-
-/* the message on fd 0 and the report pipe on fd 1 (and 2 for local) */
-static int child_main(void *p)
-{
-  struct child *c = p;
   char path[64];
-  int mfd;
-  close(c->pfd[0]);
-  close(c->q->trigger);
-  close(c->q->admin);
-  close(sigpipe_fd[0]); close(sigpipe_fd[1]);
-  signal(SIGPIPE, SIG_DFL);
-  path_of(path, sizeof path, "mess", c->j->m->id, "");
-  if (fd_move(1, c->pfd[1]) < 0) return EXIT_TEMP;
-  if (c->j->chan == LOCAL && dup2(1, 2) < 0) return EXIT_TEMP;
-  mfd = open(path, O_RDONLY);
-  if (mfd < 0 || fd_move(0, mfd) < 0) {
-    if (c->j->chan == REMOTE) {
-      spawn_report(1, "Zunable to open ", path, " (#4.3.0)");
-      (void)!write(1, "", 1);
-      return EXIT_TEMP;
-    }
-    return child_fail("unable to open ", path);
+  int fds[2], pfd[2], e;
+  path_of(path, sizeof path, "mess", j->m->id, "");
+  if ((fds[0] = open(path, O_RDONLY | O_CLOEXEC)) < 0) return -1;
+  if (pipe2(pfd, O_CLOEXEC) < 0) { e = errno; close(fds[0]); errno = e; return -1; }
+  fds[1] = pfd[1];
+  if (to_spawner(q, j->chan, (uint32_t)(j - q->jobs[j->chan]), args, n, fds) < 0) {
+    e = errno; close(fds[0]); close(pfd[0]); close(pfd[1]); errno = e;
+    return -1;
   }
-  return c->j->chan == LOCAL ? exec_local(c) : exec_remote(c);
-}
-
-/* start the child with its report pipe; -1 when that fails */
-static pid_t spawn(struct qm *q, struct child *c, int *pipefd)
-{
-  pid_t pid;
-  if (pipe(c->pfd) < 0) return -1;
-  pid = spawn_vm(child_main, c);
-  if (pid < 0) { close(c->pfd[0]); close(c->pfd[1]); return -1; }
-  close(c->pfd[1]);
-  fd_cloexec(c->pfd[0]);
-  fd_nonblock(c->pfd[0]);
-  *pipefd = c->pfd[0];
-  return pid;
+  close(fds[0]);
+  close(pfd[1]);
+  fd_nonblock(pfd[0]);
+  *pipefd = pfd[0];
+  return 0;
 }
 
 static void job_begin(struct qm *q, struct job *j, struct msg *m, enum chan c, size_t n)
@@ -879,9 +763,9 @@ static void job_add(struct qm *q, struct job *j, size_t i)
   j->n++;
 }
 
-static void job_started(struct qm *q, struct job *j, pid_t pid, int fd)
+static void job_started(struct qm *q, struct job *j, int fd)
 {
-  j->pid = pid;
+  j->busy = 1;
   j->fd = fd;
   j->m->running++;
   q->active[j->chan]++;
@@ -892,35 +776,18 @@ static void results_fail_all(struct qm *q, struct job *j, int temporary, const c
 static void msg_settle(struct qm *q, struct msg *m, time_t now);
 static int msg_held(struct qm *q, struct msg *m);
 
-/* one local recipient: look the user up, fork, exec deliver-local */
+/* one local recipient: queue-spawn finds the user and runs deliver-local */
 static void start_local(struct qm *q, struct msg *m, size_t i, struct job *j)
 {
-  struct userinfo u = { STR_ZERO, STR_ZERO, STR_ZERO, STR_ZERO, 0, 0 };
   struct str local = STR_ZERO, domain = STR_ZERO;
-  char *argv[10];
-  int fd, r;
-  pid_t pid;
+  char *args[3];
+  int fd;
   if (route_classify(&q->c.rt, rcpt_addr(m, i), &local, &domain) < 0) diag_nomem();
   job_begin(q, j, m, LOCAL, 1);
   job_add(q, j, i);
-  r = local_user(q, local.s, &u);
-  if (r <= 0 || !addr_local_safe(local.s, local.len)) {
-    results_fail_all(q, j, r < 0, r < 0 ? "Unable to read users/cdb. (#4.3.0)"
-                                        : "Sorry, no mailbox here by that name. (#5.1.1)");
-    goto done;
-  }
-  /* qmail-local's arguments: user homedir local dash ext domain sender defaultdelivery */
-  argv[0] = "deliver-local"; argv[1] = u.user.s; argv[2] = u.home.s; argv[3] = local.s;
-  argv[4] = u.dash.s; argv[5] = u.ext.s; argv[6] = domain.s; argv[7] = (char *)sender_for(m, i);
-  argv[8] = q->c.defdel.s; argv[9] = 0;
-  {
-    struct child c = { q, j, { -1, -1 }, &u, argv, 0, 0, 0 };
-    pid = spawn(q, &c, &fd);
-  }
-  if (pid < 0) results_fail_all(q, j, 1, "Unable to fork. (#4.3.0)");
-  else job_started(q, j, pid, fd);
-done:
-  users_free(&u);
+  args[0] = local.s; args[1] = domain.s; args[2] = (char *)sender_for(m, i);
+  if (spawn(q, j, args, 3, &fd) < 0) results_fail_all(q, j, 1, "Unable to start the delivery. (#4.3.0)");
+  else job_started(q, j, fd);
   str_free(&local);
   str_free(&domain);
 }
@@ -930,9 +797,8 @@ static void start_remote(struct qm *q, struct msg *m, size_t i, struct job *j)
 {
   const char *dom = addr_domain(rcpt_addr(m, i));
   size_t k, n = 0;
-  char **argv;
+  char *args[REMOTE_BATCH + 2];
   int fd;
-  pid_t pid;
   size_t batch = is_verp(m) ? 1 : REMOTE_BATCH;   /* each VERP sender differs */
   for (k = i; k < m->nr && n < batch; k++)
     if (m->r[k].state == R_PENDING && m->r[k].chan == REMOTE) n++;
@@ -942,24 +808,12 @@ static void start_remote(struct qm *q, struct msg *m, size_t i, struct job *j)
     if (m->r[k].state != R_PENDING || m->r[k].chan != REMOTE) continue;
     if (d && dom && case_equals(d, dom)) job_add(q, j, k);
   }
-  argv = calloc(j->n + 4, sizeof *argv);
-  if (!argv) diag_nomem();
-  argv[0] = "deliver-remote";
-  argv[1] = (char *)(dom ? dom : "");
-  argv[2] = (char *)sender_for(m, i);
-  for (k = 0; k < j->n; k++) argv[3 + k] = (char *)rcpt_addr(m, j->ri[k]);
-  {
-    struct child c = { q, j, { -1, -1 }, 0, argv, 0, 0, 0 };
-    if (remote_user(q, &c) < 0) {
-      free(argv);
-      results_fail_all(q, j, 1, "no user " REMOTE_USER " for remote deliveries (see quail-install(8)). (#4.3.0)");
-      return;
-    }
-    pid = spawn(q, &c, &fd);
-  }
-  free(argv);
-  if (pid < 0) results_fail_all(q, j, 1, "Unable to fork. (#4.3.0)");
-  else job_started(q, j, pid, fd);
+  /* deliver-remote's arguments after its name: domain sender recipients */
+  args[0] = (char *)(dom ? dom : "");
+  args[1] = (char *)sender_for(m, i);
+  for (k = 0; k < j->n; k++) args[2 + k] = (char *)rcpt_addr(m, j->ri[k]);
+  if (spawn(q, j, args, j->n + 2, &fd) < 0) results_fail_all(q, j, 1, "Unable to start the delivery. (#4.3.0)");
+  else job_started(q, j, fd);
 }
 
 /* start as many deliveries as the channel allows */
@@ -1098,8 +952,8 @@ static void job_done(struct qm *q, struct job *j)
   struct msg *m = j->m;
   if (j->chan == LOCAL) results_local(q, j);
   else results_remote(q, j);
-  j->pid = 0;
-  while (q->top[j->chan] && !q->jobs[j->chan][q->top[j->chan] - 1].pid) q->top[j->chan]--;
+  j->busy = 0;
+  while (q->top[j->chan] && !q->jobs[j->chan][q->top[j->chan] - 1].busy) q->top[j->chan]--;
   q->active[j->chan]--;
   m->running--;
   log_status(q);
@@ -1220,17 +1074,18 @@ static void on_signal(int sig)
   errno = e;
 }
 
-static void reap(struct qm *q)
+/* wait statuses from a channel's queue-spawn; its end is fatal */
+static void reap(struct qm *q, enum chan c)
 {
-  for (;;) {
-    int st, c;
-    unsigned long i;
-    pid_t pid = waitpid(-1, &st, WNOHANG);
-    if (pid <= 0) return;
-    for (c = 0; c < NCHAN; c++)
-      for (i = 0; i < q->top[c]; i++)
-        if (q->jobs[c][i].pid == pid) { q->jobs[c][i].status = st; q->jobs[c][i].reaped = 1; }
-  }
+  struct qspawn_reply r;
+  ssize_t n;
+  while ((n = recv(q->spawner[c], &r, sizeof r, MSG_DONTWAIT)) == (ssize_t)sizeof r)
+    if (r.token < q->top[c] && q->jobs[c][r.token].busy) {
+      q->jobs[c][r.token].status = r.status;
+      q->jobs[c][r.token].reaped = 1;
+    }
+  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+    diag_die(EXIT_TEMP, "queue-spawn ", chan_name[c], " is gone", (char *)0);
 }
 
 static void job_read(struct qm *q, struct job *j)
@@ -1385,6 +1240,7 @@ static void on_hup(struct qm *q)
   }
   config_free(&q->c);
   q->c = c;
+  to_spawner(q, LOCAL, QSPAWN_REREAD, 0, 0, 0);
   log_s(q, "status: control files reread"); log_end(q);
 }
 
@@ -1420,9 +1276,10 @@ static void loop(struct qm *q)
     pf[n].fd = sigpipe_fd[0]; pf[n].events = POLLIN; pj[n++] = 0;
     pf[n].fd = q->trigger; pf[n].events = POLLIN; pj[n++] = 0;
     pf[n].fd = q->admin; pf[n].events = POLLIN; pj[n++] = 0;
+    for (c = 0; c < NCHAN; c++) { pf[n].fd = q->spawner[c]; pf[n].events = POLLIN; pj[n++] = 0; }
     for (c = 0; c < NCHAN; c++)
       for (k = 0; k < q->top[c]; k++)
-        if (q->jobs[c][k].pid && q->jobs[c][k].fd >= 0) {
+        if (q->jobs[c][k].busy && q->jobs[c][k].fd >= 0) {
           pf[n].fd = q->jobs[c][k].fd; pf[n].events = POLLIN; pj[n++] = &q->jobs[c][k];
         }
     r = poll(pf, (nfds_t)n, poll_timeout(q, now));
@@ -1430,12 +1287,12 @@ static void loop(struct qm *q)
     if (r > 0 && pf[0].revents) { char b[64]; while (read(sigpipe_fd[0], b, sizeof b) > 0) ; }
     if (r > 0 && pf[1].revents) on_trigger(q, time(0));
     if (r > 0 && pf[2].revents) on_admin(q, time(0));
-    for (i = 3; r > 0 && i < n; i++) if (pf[i].revents) job_read(q, pj[i]);
-    reap(q);
+    for (i = 3 + NCHAN; r > 0 && i < n; i++) if (pf[i].revents) job_read(q, pj[i]);
+    for (c = 0; r > 0 && c < NCHAN; c++) if (pf[3 + c].revents) reap(q, (enum chan)c);
     for (c = 0; c < NCHAN; c++)
       for (k = 0; k < q->top[c]; k++) {
         struct job *j = &q->jobs[c][k];
-        if (j->pid && j->reaped && j->fd < 0) job_done(q, j);
+        if (j->busy && j->reaped && j->fd < 0) job_done(q, j);
       }
   }
 }
@@ -1464,6 +1321,33 @@ static void lock_queue(void)
   if (fd < 0) die_queue("open queue/lock/manager");
   if (flock(fd, LOCK_EX | LOCK_NB) < 0)
     diag_die(EXIT_TEMP, "another queue-manager is running on this queue", (char *)0);
+}
+
+/* queue-spawn local (stays root) and remote (becomes quailr), each on
+ * a socket of ours; started before we give up root, as qmail-start
+ * starts qmail-lspawn and qmail-rspawn */
+static void start_spawners(struct qm *q)
+{
+  char prog[4096];
+  int c;
+  snprintf(prog, sizeof prog, "%s/bin/queue-spawn", q->home);
+  for (c = 0; c < NCHAN; c++) {
+    int sv[2];
+    pid_t pid;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) die_queue("create a socket");
+    {
+      int size = 2 * QSPAWN_REQ_MAX;     /* the largest request fits, whatever wmem_default says */
+      (void)setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    }
+    if ((pid = fork()) < 0) die_queue("start queue-spawn");
+    if (pid == 0) {
+      char *argv[3] = { "queue-spawn", (char *)chan_name[c], 0 };
+      if (dup2(sv[1], 0) == 0) execv(prog, argv);
+      diag_diesys(EXIT_TEMP, "unable to run ", prog, (char *)0);
+    }
+    close(sv[1]);
+    q->spawner[c] = sv[0];
+  }
 }
 
 static void open_trigger(struct qm *q)
@@ -1508,9 +1392,14 @@ int main(int argc, char **argv)
   buf_init(&q.log, 1, q.logspace, sizeof q.logspace);
   lock_queue();
   admin_fd = open("lock/admin", O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+  start_spawners(&q);
   setup_signals();
   open_trigger(&q);
   open_admin(&q);
+  /* the queue's owner (quailq) from here on: it reads, marks and renames
+   * queue files, which are that user's alone (quail-security(7)); an
+   * instance run by root keeps root */
+  if (priv_become_owner(".") < 0) diag_diesys(EXIT_TEMP, "unable to become the queue's owner", (char *)0);
   q.hsize = 1024;
   q.hash = calloc(q.hsize, sizeof *q.hash);
   if (!q.hash) diag_nomem();

@@ -79,7 +79,7 @@ static int create(const char *name, int *recycled)
   int fd = qfree_take(&pool, name);
   *recycled = fd >= 0;
   if (fd >= 0 || errno == EEXIST) return fd;
-  return open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  return open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);   /* the queue's owner's alone */
 }
 
 static int create_tmp(struct job *j, int *recycled)

@@ -72,7 +72,7 @@ int qenv_to_file(unsigned long id, const char *env, size_t len)
   snprintf(tmp, sizeof tmp, "tmp/%ld.%lu.env", (long)getpid(), id);   /* an .env half: queue-stat skips it */
   snprintf(to, sizeof to, "mess/%lu.env", id);
   snprintf(mess, sizeof mess, "mess/%lu", id);
-  fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return -1;
   if (fd_write_all(fd, env, len) < 0 || fsync(fd) < 0) goto fail;
   if (close(fd) < 0) { fd = -1; goto fail; }

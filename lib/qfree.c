@@ -176,8 +176,10 @@ int qfree_take(struct qfree_taker *t, const char *dst)
       return -1;
     }
     fd = open(dst, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    /* a file made 0644 by an older queue-writer becomes the queue
+     * owner's alone before it holds a message (quail-security(7)) */
     if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
-        !queued(st.st_ino)) return fd;
+        !queued(st.st_ino) && ((st.st_mode & 077) == 0 || fchmod(fd, 0600) == 0)) return fd;
     if (fd >= 0) close(fd);
     unlink(dst);                              /* not ours to reuse */
   }

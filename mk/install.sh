@@ -223,6 +223,11 @@ set_owners() {
   own quailq:quail 622 "$root/queue/lock/trigger"
   # queue-manager's command socket lives here: root and quailq only
   own quailq:quail 700 "$root/queue/admin"
+  # queue files are the queue owner's alone (an older install made 644)
+  if [ $real = 1 ]; then
+    find "$root/queue/tmp" "$root/queue/mess" "$root/queue/bounce" "$root/queue/hold" "$root/queue/free" \
+      -type f -exec chown quailq:quail {} + -exec chmod 600 {} +
+  fi
   # deliver-remote runs as quailr: its dead-host memory is its own
   [ -e "$root/queue/lock/tcpto" ] || : > "$root/queue/lock/tcpto"
   own quailr:quail 644 "$root/queue/lock/tcpto"

@@ -63,6 +63,11 @@ is "$(own "$P/queue")" "quailq:quail 750" "queue owned by quailq, closed to othe
 is "$(own "$P/queue/mess")" "quailq:quail 700" "queue/mess private to quailq"
 is "$(own "$P/queue/tmp")" "quailq:quail 700" "queue/tmp private to quailq"
 is "$(own "$P/queue/lock/trigger")" "quailq:quail 622" "trigger FIFO writable by all"
+# the rest of quail-security(7)'s table of owners and modes
+for d in bounce hold free; do is "$(own "$P/queue/$d")" "quailq:quail 700" "queue/$d private to quailq"; done
+is "$(own "$P/queue/lock")" "quailq:quail 750" "queue/lock closed to others"
+is "$(for f in "$P"/bin/*; do [ "$f" = "$P/bin/queue-writer" ] || [ -L "$f" ] || own "$f"; done | sort -u)" "root:quail 755" "every other program root:quail 755"
+is "$(own "$P/users")" "root:quail 755" "users/ root's"
 is "$(own "$P/alias")" "alias:nofiles 2755" "alias/ owned by alias"
 is "$(own "$P/log/smtpd")" "quaill:nofiles 755" "logs owned by quaill"
 is "$(own "$P/control")" "root:quail 755" "control/ root's"
@@ -105,7 +110,16 @@ smtp_up() { $PY -c "import socket,sys; s=socket.create_connection(('127.0.0.1',$
 ok "installed smtpd answers" wait_for 10 smtp_up
 
 user_of() { ps -o user= -p "$(sv status "$P/service/$1" | sed -n 's/^run: [^(]*(pid \([0-9]*\)).*/\1/p')"; }
-is "$(user_of queue-manager)" root "queue-manager runs as root (local deliveries switch users)"
+is "$(user_of queue-manager)" quailq "queue-manager runs as quailq, the queue's owner"
+# ours_ps NAME: "user args" of the processes NAME working under $P (other
+# tests on this machine may run programs of the same name)
+ours_ps() {
+  local pid
+  for pid in $(pgrep -x "$1"); do
+    case $(readlink "/proc/$pid/cwd") in "$P"|"$P"/*) ps -o user=,args= -p "$pid";; esac
+  done | sed 's/  */ /g; s/^ //' | sort | tr '\n' ';'
+}
+is "$(ours_ps queue-spawn)" "quailr queue-spawn remote;root queue-spawn local;" "queue-spawn local stays root, remote runs as quailr"
 is "$(user_of smtpd)" quaild "smtpd's tcpserver runs as quaild"
 ok "smtpd's log written by quaill" wait_for 10 test -f "$P/log/smtpd/current"
 is "$(stat -c %U "$P/log/smtpd/current")" quaill "log files owned by quaill"
@@ -128,6 +142,59 @@ PY
 is "$?" 0 "SMTP to the installed smtpd accepted"
 ok "it lands in the Maildir too" wait_for 15 md_has "$P/box/Maildir" 2
 like "$(cat "$P/log/smtpd/current" 2>/dev/null)" "pid [0-9]+ from 127.0.0.1" "smtpd's log has the connection"
+
+# POP3 over STLS: the certificate's key is root's (600), yet TLS and the
+# dialogue run as quaild; the user's pop3d as the user; root only waits
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -subj /CN=localhost -days 2 >/dev/null 2>&1
+cat "$T/cert.pem" "$T/key.pem" > "$P/control/servercert.pem"; chmod 600 "$P/control/servercert.pem"
+printf 'pop secret\n' | QUAIL_HOME=$P "$P/bin/quail-passwd" add box "$nuid" "$ngid" "$P/box" >/dev/null
+$PY - "$PP" "$T/pop.in" "$T/pop.done" > "$T/pop.out" 2>&1 <<'PY' &
+import os, poplib, ssl, sys, time
+c = poplib.POP3("127.0.0.1", int(sys.argv[1]), timeout=20)
+c.stls(context=ssl._create_unverified_context())
+c.user("box"); c.pass_("pop secret")
+print("messages", c.stat()[0], flush=True)
+open(sys.argv[2], "w").close()
+for i in range(200):
+    if os.path.exists(sys.argv[3]): break
+    time.sleep(0.05)
+c.quit()
+print("quit")
+PY
+popc=$!
+ok "a POP3 login over STLS to the installed pop3d" wait_for 20 test -f "$T/pop.in"
+users_of() { ours_ps "$1" | sed 's/ [^;]*//g'; }
+is "$(users_of pop3-login)" "quaild;root;" "pop3-login: TLS and the dialogue as quaild, root only waits for checkpassword"
+is "$(users_of pop3d)" "nobody;" "pop3d runs as the user"
+: > "$T/pop.done"; wait "$popc"
+is "$(tr '\n' ' ' < "$T/pop.out")" "messages 2 quit " "the session reads the box (2 messages) and ends well"
+
+# a Bcc recipient stays secret from another recipient's .qmail program
+# (issue 18 item 2): probe (nobody) and secret (uid 61002, no passwd
+# entry needed) get one message; probe's program tries every way in
+sq=61002
+printf '=box:nobody:%s:%s:%s/box:::\n=probe:nobody:%s:%s:%s/probe:::\n=secret:quailtestb:%s:%s:%s/secret:::\n.\n' \
+  "$nuid" "$ngid" "$P" "$nuid" "$ngid" "$P" "$sq" "$sq" "$P" > "$P/users/assign"
+QUAIL_HOME=$P "$P/bin/newu"
+install -d -o nobody -g "$ngid" "$P/probe"
+install -d -o "$sq" -g "$sq" "$P/secret"
+install -m 644 "$SRC/t/bcc-probe.py" "$P/bcc-probe.py"
+printf '|%s %s/bcc-probe.py %s %s %s/probe/out\n' "$PY" "$P" "$P" "$sq" "$P" > "$P/probe/.qmail"
+printf '|sleep 4\n' > "$P/secret/.qmail"
+chown nobody "$P/probe/.qmail"; chown "$sq" "$P/secret/.qmail"
+printf 'To: probe@localhost\nSubject: with a Bcc\n\nsecret Bcc\n' | runuser -u nobody -- env -u QUAIL_HOME "$P/bin/sendmail" probe@localhost secret@localhost
+ok "the probe ran" wait_for 20 test -f "$P/probe/out"
+probe=$(cat "$P/probe/out" 2>/dev/null)
+like "$probe" "xattr: error EACCES" "fgetxattr(0, user.quail.env) refused to the recipient's program"
+like "$probe" "reopen: error EACCES" "the message file cannot be reopened through /proc/self/fd/0"
+like "$probe" "mess: error EACCES" "queue/mess cannot be listed"
+like "$probe" "envfile: error EACCES" "nor queue/mess/ID.env opened"
+is "$(grep '^fd ' <<<"$probe" | grep -vc '^fd [012]: ')" 1 "the program has fds 0, 1, 2 and its own listing only"
+[ "$(grep '^fd ' <<<"$probe" | grep -vc '^fd [012]: ')" = 1 ] || grep '^fd ' <<<"$probe" | sed 's/^/# /' >&2
+like "$probe" "other delivery seen" "the other recipient's delivery ran meanwhile"
+unlike "$probe" "secret@|secret |secret$" "the Bcc recipient appears nowhere the program could look"
+[ -f "$P/probe/out" ] || diag "$(tail -5 "$P/log/queue-manager/current")"
+
 ls -n "$P/queue/mess" > "$T/mess" 2>&1
 
 # SMTP AUTH on the installed system: smtpd runs as quaild, the password
@@ -183,7 +250,8 @@ if [ -x /usr/sbin/smtp-sink ]; then
   is "$(own "$P/queue/lock/tcpto")" "quailr:quail 644" "queue/lock/tcpto belongs to quailr"
   printf 'Subject: out\n\nto the world\n' | runuser -u nobody -- "$P/bin/sendmail" -f nobody@quail-test.example joe@remote.test
   ok "a remote delivery starts" wait_for 10 pgrep -x deliver-remote
-  is "$(ps -o user= -C deliver-remote | sort -u | tr -d ' ')" quailr "deliver-remote runs as quailr"
+  is "$(stat -c '%U %a' "$P"/queue/mess/* | sort -u)" "quailq 600" "queue files are quailq's alone (600)"
+  is "$(ours_ps deliver-remote | sed 's/ [^;]*//g')" "quailr;" "deliver-remote runs as quailr"
   remote_ok() {
     local d
     d=$(sed -n 's/.*starting delivery \([0-9]*\): msg [0-9]* to remote joe@remote.test.*/\1/p' "$P/log/queue-manager/current" | tail -1)
