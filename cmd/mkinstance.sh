@@ -1,7 +1,8 @@
 #!/bin/sh
 # mkinstance DIR [HOSTNAME]: create a self-contained quail instance in DIR.
 #
-# control/ for HOSTNAME (default localhost), queue/, users/ (assign and its
+# control/ for HOSTNAME (default localhost, with a self-signed certificate
+# made by quail-cert), queue/, users/ (assign and its
 # cdb; passwd.cdb with a random POP3 password for "test", also written to
 # mail/test/password), alias/, mail/ with the Maildir of the user "test",
 # service/ with runit service directories made from the run/ templates,
@@ -51,6 +52,14 @@ printf '%s\n' "$host" > "$home/control/defaulthost"
 printf './Maildir/\n' > "$home/control/defaultdelivery"
 printf '10\n' > "$home/control/concurrencylocal"
 printf '20\n' > "$home/control/concurrencyremote"
+
+# control/servercert.pem: a self-signed certificate for HOSTNAME, so that
+# smtpd offers STARTTLS and pop3-login STLS (quail-cert(8) replaces it)
+if [ -x "$bin/quail-cert" ] && command -v openssl >/dev/null; then
+  QUAIL_HOME=$home "$bin/quail-cert" selfsigned "$host" >/dev/null || die "quail-cert selfsigned failed"
+else
+  echo "$prog: warning: no openssl: no certificate, so no STARTTLS (make deps)" >&2
+fi
 
 # queue/
 for d in tmp mess bounce hold free lock; do mkdir -p "$home/queue/$d" || die "unable to create queue/$d"; done

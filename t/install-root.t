@@ -64,6 +64,10 @@ is "$(own "$P/queue/tmp")" "quailq:quail 700" "queue/tmp private to quailq"
 is "$(own "$P/queue/lock/trigger")" "quailq:quail 622" "trigger FIFO writable by all"
 is "$(own "$P/alias")" "alias:nofiles 2755" "alias/ owned by alias"
 is "$(own "$P/log/smtpd")" "quaill:nofiles 755" "logs owned by quaill"
+# a self-signed certificate for control/me, so that STARTTLS works at once
+is "$(stat -c '%U %a' "$P/control/servercert.pem")" "quaild 600" "servercert.pem made, smtpd's user's only"
+like "$(openssl x509 -in "$P/control/servercert.pem" -noout -subject)" "CN ?= ?$(head -n 1 "$P/control/me")" "  for control/me"
+like "$(cat "$T/out")" "quail-cert install FULLCHAIN KEY" "  and make install says how to replace it"
 is "$(own "$P/control")" "root:quail 755" "control/ root's"
 is "$(cat "$P/control/defaultdelivery")" "./Maildir/" "DEFAULTDELIVERY=maildir written"
 like "$(cat "$P/service/smtpd/log/run")" "exec chpst -u quaill:nofiles svlogd -tt $P/log/smtpd" "svlogd runs as quaill"
@@ -121,6 +125,15 @@ PY
 is "$?" 0 "SMTP to the installed smtpd accepted"
 ok "it lands in the Maildir too" wait_for 15 md_has "$P/box/Maildir" 2
 like "$(cat "$P/log/smtpd/current" 2>/dev/null)" "pid [0-9]+ from 127.0.0.1" "smtpd's log has the connection"
+$PY - "$SP" <<'PY'
+import smtplib, ssl, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10)
+s.starttls(context=ssl._create_unverified_context())
+s.sendmail("a@example.org", ["box@localhost"], "Subject: over tls\r\n\r\nhello over tls\r\n")
+s.quit()
+PY
+is "$?" 0 "STARTTLS on the installed smtpd, with the certificate of make install"
+ok "  the message lands" wait_for 15 md_has "$P/box/Maildir" 3
 ls -n "$P/queue/mess" > "$T/mess" 2>&1
 ok "queue empty, nothing left behind" wait_for 10 eval 'test -z "$(ls "$P/queue/mess")"'
 
@@ -154,6 +167,7 @@ is "$(stat -c %a "$T/dest$P/bin/queue-writer")" 711 "no setuid bit in DESTDIR"
 is "$(readlink "$T/dest/usr/sbin/sendmail")" "$P/bin/sendmail" "SENDMAIL_LINKS=1: /usr/sbin/sendmail"
 is "$(readlink "$T/dest/usr/lib/sendmail")" "$P/bin/sendmail" "SENDMAIL_LINKS=1: /usr/lib/sendmail"
 is "$(cat "$T/dest$P/control/defaultdelivery")" "./Mailbox" "DEFAULTDELIVERY=mailbox"
+ok "no certificate made in a DESTDIR" test ! -e "$T/dest$P/control/servercert.pem"
 ok "unit under DESTDIR" test -f "$T/dest/etc/systemd/system/quail.service"
 make -s -C "$T/src" install DESTDIR="$T/dest" PREFIX="$P" DEFAULTDELIVERY=nonsense > "$T/out3" 2>&1
 nok "a bad DEFAULTDELIVERY fails" test "$?" = 0
