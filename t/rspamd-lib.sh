@@ -1,7 +1,7 @@
 # t/rspamd-lib.sh: Debian's rspamd on loopback with a minimal config of
 # its own (no redis, no DNS, no modules), for t/rspamd-filter.t and
-# bench/rspamd.sh (bash; needs free_port and kill_on_exit from t/lib.sh,
-# or functions of those names).
+# bench/rspamd.sh (bash; needs t/lib.sh: free_port, wait_for, and its
+# _cleanup, which the EXIT trap runs after rspamd_stop).
 #
 #   rspamd_start DIR     # $RSPAMD_ADDR (127.0.0.1:PORT), $RSPAMD_PID
 #   rspamd_stop          # SIGTERM to the main process, waited for
@@ -60,13 +60,17 @@ rspamd_start() {
   fi
   rspamd -f "${as[@]}" -c "$dir/rspamd.conf" >"$dir/rspamd.out" 2>&1 &
   RSPAMD_PID=$!
-  kill_on_exit $RSPAMD_PID
+  # stopped first at exit, and by SIGTERM alone: a main process killed
+  # at once would leave its workers behind
+  trap 'rspamd_stop; _cleanup' EXIT
   # a first start compiles and caches; a loaded machine is slow
   wait_for 180 curl -sf -o /dev/null "http://$RSPAMD_ADDR/ping"
 }
 
 rspamd_stop() {
+  [ -n "${RSPAMD_PID:-}" ] || return 0
   kill "$RSPAMD_PID" 2>/dev/null
   wait "$RSPAMD_PID" 2>/dev/null
+  RSPAMD_PID=
   wait_for 30 sh -c "! curl -s http://$RSPAMD_ADDR/ping" || true
 }
