@@ -18,4 +18,13 @@ like "$out" '\| SMTP 3 x 2048 B, 1 sessions \| accept_per_s \| [0-9]+ \|' "the S
 out=$(TMPDIR=$T RUNS=1 COUNT=3 SESSIONS=1 COOLDOWN=0 $auth_sh 2>&1)
 is "$?" 0 "'$auth_sh' (as make bench runs it) exits 0"
 like "$out" 'on/off' "and prints its comparison"
+
+like "$cmds" 'bench/rspamd\.sh' "make bench runs bench/rspamd.sh"
+if command -v rspamd >/dev/null; then
+  out=$(TMPDIR=$T COOLDOWN=0 bash bench/rspamd.sh 5 1 2>&1)
+  is "$?" 0 "'bash bench/rspamd.sh 5 1' exits 0"
+  like "$out" 'medians of 1 x 5: no filter [0-9.]+ ms/msg.*rspamd-filter [0-9.]+ ms/msg' "and prints both figures"
+else
+  skip "rspamd is not installed"; skip "rspamd is not installed"
+fi
 done_testing
