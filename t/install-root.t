@@ -134,6 +134,15 @@ s.quit()
 PY
 is "$?" 0 "STARTTLS on the installed smtpd, with the certificate of make install"
 ok "  the message lands" wait_for 15 md_has "$P/box/Maildir" 3
+# quail-cert on the installed system: owners kept or given, smtpd takes it
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 -subj /CN=real.example \
+  -keyout "$T/real.key" -out "$T/real.crt" 2>/dev/null
+env -u QUAIL_HOME "$P/bin/quail-cert" install "$T/real.crt" "$T/real.key" >/dev/null
+is "$?" 0 "quail-cert install on the installed system"
+is "$(stat -c '%U %a' "$P/control/servercert.pem") $(stat -c '%U %a' "$P/control/clientcert.pem")" "quaild 600 quailr 600" \
+  "  servercert.pem stays smtpd's user's, clientcert.pem is deliver-remote's"
+like "$(openssl s_client -starttls smtp -connect "127.0.0.1:$SP" </dev/null 2>/dev/null | grep '^subject=')" 'CN ?= ?real\.example' \
+  "  a new STARTTLS session shows it"
 ls -n "$P/queue/mess" > "$T/mess" 2>&1
 ok "queue empty, nothing left behind" wait_for 10 eval 'test -z "$(ls "$P/queue/mess")"'
 
