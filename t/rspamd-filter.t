@@ -3,8 +3,9 @@
 # Debian's rspamd on loopback (t/rspamd-lib.sh): GTUBE refused with 554
 # and rspamd's reason, greylist and soft reject 451, add header and
 # rewrite subject tagged, a plain message passed with its X-Spam-Status
-# and the envelope told to rspamd; rspamd stopped or silent gives
-# control/rspamdfail's choice (defer: 451, accept: untagged).
+# and the envelope told to rspamd; the controller and a Unix socket as
+# rspamdserver; rspamd stopped or silent gives control/rspamdfail's
+# choice (defer: 451, accept: untagged).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/smtpd-lib.sh"
 . "$(dirname "$0")/rspamd-lib.sh"
@@ -64,6 +65,15 @@ like "$out" '<\*\* 451 4\.7\.1 ' "greylist: 451 4.7.1"
 out=$(send "later quail-soft")
 like "$out" '<\*\* 451 4\.7\.1 busy, try later' "soft reject: 451 4.7.1 with rspamd's reason"
 is "$(queued_n)" 0 "  nothing queued"
+
+# the controller answers /checkv2 too (to its secure_ip, loopback)
+echo "$RSPAMD_CONTROLLER" > "$INST/control/rspamdserver"
+out=$(send "hi" "$GTUBE")
+like "$out" '<\*\* 554 5\.7\.1 Gtube pattern' "rspamd's controller as rspamdserver: GTUBE refused too"
+echo "$T/rspamd/normal.sock" > "$INST/control/rspamdserver"
+out=$(send "hi" "$GTUBE")
+like "$out" '<\*\* 554 5\.7\.1 Gtube pattern' "rspamd on a Unix socket: GTUBE refused too"
+echo "$RSPAMD_ADDR" > "$INST/control/rspamdserver"
 
 # rspamd gone: the default is to defer
 rspamd_stop

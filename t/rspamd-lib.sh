@@ -3,7 +3,9 @@
 # bench/rspamd.sh (bash; needs t/lib.sh: free_port, wait_for, and its
 # _cleanup, which the EXIT trap runs after rspamd_stop).
 #
-#   rspamd_start DIR     # $RSPAMD_ADDR (127.0.0.1:PORT), $RSPAMD_PID
+#   rspamd_start DIR     # $RSPAMD_ADDR (127.0.0.1:PORT), the normal worker;
+#                        # DIR/normal.sock, the same on a Unix socket;
+#                        # $RSPAMD_CONTROLLER, the controller; $RSPAMD_PID
 #   rspamd_stop          # SIGTERM to the main process, waited for
 #
 # Besides rspamd's own GTUBE, these rules of the test drive each action
@@ -24,7 +26,8 @@ options {
 logging { type = "file"; filename = "$1/rspamd.log"; level = "info"; }
 lua = "$1/rules.lua";
 actions { reject = 15; rewrite_subject = 8; add_header = 6; greylist = 4; }
-worker "normal" { bind_socket = "$RSPAMD_ADDR"; count = 1; }
+worker "normal" { bind_socket = "$RSPAMD_ADDR"; bind_socket = "$1/normal.sock mode=0666"; count = 1; }
+worker "controller" { bind_socket = "$RSPAMD_CONTROLLER"; count = 1; secure_ip = "127.0.0.1"; }
 EOC
   cat > "$1/rules.lua" <<'EOL'
 local function subj(task, word)
@@ -53,7 +56,7 @@ EOL
 rspamd_start() {
   local dir=$1 as=()
   mkdir -p "$dir"
-  RSPAMD_ADDR=127.0.0.1:$(free_port)
+  RSPAMD_ADDR=127.0.0.1:$(free_port) RSPAMD_CONTROLLER=127.0.0.1:$(free_port)
   rspamd_config "$dir"
   if [ "$(id -u)" = 0 ]; then
     chown -R _rspamd "$dir" && as=(-u _rspamd -g _rspamd)
@@ -64,7 +67,8 @@ rspamd_start() {
   # at once would leave its workers behind
   trap 'rspamd_stop; _cleanup' EXIT
   # a first start compiles and caches; a loaded machine is slow
-  wait_for 180 curl -sf -o /dev/null "http://$RSPAMD_ADDR/ping"
+  wait_for 180 curl -sf -o /dev/null "http://$RSPAMD_ADDR/ping" &&
+    wait_for 30 curl -sf -o /dev/null "http://$RSPAMD_CONTROLLER/ping"
 }
 
 rspamd_stop() {
