@@ -53,7 +53,9 @@ check() {
 # put NAME USER FULLCHAIN KEY: control/NAME made anew, atomically
 put() {
   f=$home/control/$1 tmp=$home/control/.$1.tmp.$$
-  (umask 077 && awk 1 "$3" "$4" > "$tmp") || { rm -f "$tmp"; die "unable to write $tmp"; }
+  # one PEM file may hold both: then it is taken once
+  if [ "$3" -ef "$4" ]; then set -- "$1" "$2" "$3"; fi
+  (umask 077 && awk 1 "$3" ${4:+"$4"} > "$tmp") || { rm -f "$tmp"; die "unable to write $tmp"; }
   if [ -e "$f" ]; then
     chown --reference="$f" "$tmp" 2>/dev/null; chmod --reference="$f" "$tmp"
   elif [ "$(id -u)" = 0 ] && [ ! -L "$home/bin" ] && id "$2" >/dev/null 2>&1; then

@@ -112,5 +112,8 @@ printf 'Subject: client\n\nhello\n' > "$T/dr.msg"
 "$BIN/deliver-remote" peer.test a@localhost joe@peer.test < "$T/dr.msg" > "$T/dr.out"
 like "$(tr '\0' '|' < "$T/dr.out")" '^r\|K' "deliver-remote delivers over TLS"
 like "$(cat "$T/peer.log")" 'CLIENT-CERT commonName=b\.example' "  showing control/clientcert.pem"
+cat "$T/a.example.crt" "$T/a.example.key" > "$T/both.pem"
+"$BIN/quail-cert" install "$T/both.pem" "$T/both.pem" >/dev/null; is "$?" 0 "one file holding chain and key, named twice"
+is "$(grep -c 'BEGIN CERTIFICATE' "$C/servercert.pem") $(grep -c 'BEGIN PRIVATE KEY' "$C/servercert.pem")" "1 1" "  taken once"
 "$BIN/quail-cert" install 2>/dev/null; is "$?" 100 "install without files: usage"
 done_testing
