@@ -548,6 +548,12 @@ static enum next hello(struct job *j, struct conn *c)
   return give_up(j, c, code, "refused my name");
 }
 
+/* control/clientcert.pem, shown to servers that ask, when readable */
+static const char *client_cert(void)
+{
+  return access("control/clientcert.pem", R_OK) == 0 ? "control/clientcert.pem" : 0;
+}
+
 /* STARTTLS: DONE with TLS on, PLAIN to retry without it, NEXT */
 static enum next starttls(struct job *j, struct conn *c)
 {
@@ -560,7 +566,7 @@ static enum next starttls(struct job *j, struct conn *c)
   if (j->rt.relay.len) name = j->rt.relay.s;
   if (name[0] == '[') name = c->host.s;   /* an address literal: no name to verify */
   buf_discard(&c->in);   /* nothing sent before the handshake may count */
-  if (tlsc_connect(&c->tls, c->fd, name, j->tls_verify, j->tls_ca, (int)j->cf.tremote) < 0) {
+  if (tlsc_connect(&c->tls, c->fd, name, j->tls_verify, j->tls_ca, client_cert(), (int)j->cf.tremote) < 0) {
     int e = errno;
     if (!j->tls_verify) { tlsx_close(&c->tls); return PLAIN; }
     j->last.len = 0;

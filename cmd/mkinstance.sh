@@ -2,7 +2,8 @@
 # mkinstance DIR [HOSTNAME]: create a self-contained quail instance in DIR.
 #
 # control/ (the default control files, and those for HOSTNAME, default
-# localhost), queue/, users/ (assign and its
+# localhost, with a self-signed certificate made by quail-cert), queue/,
+# users/ (assign and its
 # cdb; passwd.cdb with a random POP3 password for "test", also written to
 # mail/test/password), alias/, mail/ with the Maildir of the user "test",
 # service/ with runit service directories made from the run/ templates,
@@ -63,6 +64,14 @@ printf '%s\n%s\n' "$host" localhost | sort -u > "$home/control/rcpthosts"
 [ "$domain" = "$host" ] || printf '%s\n' "$domain" > "$home/control/defaultdomain"
 printf '%s\n' "$domain" > "$home/control/plusdomain"
 printf '%s\n' "$host" > "$home/control/defaulthost"
+
+# control/servercert.pem: a self-signed certificate for HOSTNAME, so that
+# smtpd offers STARTTLS and pop3-login STLS (quail-cert(8) replaces it)
+if [ -x "$bin/quail-cert" ] && command -v openssl >/dev/null; then
+  QUAIL_HOME=$home "$bin/quail-cert" selfsigned "$host" >/dev/null || die "quail-cert selfsigned failed"
+else
+  echo "$prog: warning: no openssl: no certificate, so no STARTTLS (make deps)" >&2
+fi
 
 # queue/
 for d in tmp mess bounce hold free lock; do mkdir -p "$home/queue/$d" || die "unable to create queue/$d"; done

@@ -7,7 +7,7 @@
 # linksdown, qmqpservers, listenip, tcp.smtp, tcp.pop3, tcp.qmqp),
 # users/assign and passwd.cdb for --user, and keeps in HOME/service/ only
 # the services the configuration runs. internet and multidomain also write
-# servercert.pem (a self-signed certificate when missing, by openssl),
+# servercert.pem (a self-signed certificate when missing, by quail-cert),
 # spf, rcptcheck, checkpassword, virtualdomains, dkim/DOMAIN/mail.key
 # (by dkim-keygen; the TXT record to publish in dkim/DOMAIN/mail.txt),
 # and domains/DOMAIN/.qmail-* for the users of the extra domains. The
@@ -16,7 +16,7 @@
 # QUAIL_HOME, else the directory above this script's when it holds
 # control/, else /var/quail.
 # Exit codes: 0 done, 100 usage or a bad option, 111 a file could not be
-# written or a helper (newu, newrcpt, quail-passwd, openssl, dkim-keygen)
+# written or a helper (newu, newrcpt, quail-passwd, quail-cert, dkim-keygen)
 # failed.
 set -u
 prog=quail-setup
@@ -142,21 +142,11 @@ null_bin() {
     || die "unable to link bin/queue-writer to qmqp-client"
 }
 
-# tls_cert: control/servercert.pem, key and self-signed certificate for
-# me, mode 600 (owned by quaild on an installed system, where smtpd runs
-# as quaild); an existing one is kept
+# tls_cert: control/servercert.pem, a self-signed certificate for me made
+# by quail-cert (mode 600, owned by quaild on an installed system, where
+# smtpd runs as quaild); an existing one is kept
 tls_cert() {
-  pem=$home/control/servercert.pem
-  [ -s "$pem" ] && return 0
-  (umask 077
-   openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=$me" \
-     -keyout "$pem.key.$$" -out "$pem.crt.$$" 2>/dev/null &&
-   cat "$pem.key.$$" "$pem.crt.$$" > "$pem.tmp.$$") || { rm -f "$pem".*.$$; die "openssl could not make $pem"; }
-  rm -f "$pem.key.$$" "$pem.crt.$$"
-  if [ ! -L "$home/bin" ] && id quaild >/dev/null 2>&1; then
-    chown quaild "$pem.tmp.$$" || die "unable to give $pem to quaild"
-  fi
-  mv -f "$pem.tmp.$$" "$pem" || die "unable to write $pem"
+  QUAIL_HOME=$home "$home/bin/quail-cert" selfsigned "$me" >/dev/null || die "quail-cert could not make a certificate"
 }
 
 # dkim_key DOMAIN: a DKIM key (selector mail) when the domain has none;

@@ -683,6 +683,10 @@ static int start_writer(struct session *s)
   if (s->auth_user.len) {
     if (str_0(&s->auth_user) < 0 || setenv("QUAIL_AUTH", s->auth_user.s, 1) < 0) die_nomem();
   } else unsetenv("QUAIL_AUTH");
+  /* and the client's HELO, which a spam filter (rspamd-filter) hands on */
+  if (s->helo.len) {
+    if (str_0(&s->helo) < 0 || setenv("QUAIL_HELO", s->helo.s, 1) < 0) die_nomem();
+  } else unsetenv("QUAIL_HELO");
   if (qq_open(&m->q, s->qqprog) < 0) return -1;
   m->q.early = 1;               /* the 250 goes out as queue-writer reports */
   m->queue_open = 1;
@@ -805,10 +809,37 @@ static void log_transaction(struct session *s, const char *event, const char *wh
   str_free(&d);
 }
 
+/* a queue program's own reason (QQ_CUSTOM, qq.h): 'D' permanent or 'Z'
+ * temporary, an enhanced status code when the text starts with one of
+ * its class, the text cleaned for the reply. 0 when there is none. */
+static int custom_reason(const char *why, struct str *t, char *esc, size_t escsize)
+{
+  int temp = why[0] == 'Z';
+  size_t n;
+  if (!why[0]) return 0;
+  why++;
+  while (*why == ' ') why++;
+  n = strspn(why, "0123456789.");
+  if (n >= 5 && n < escsize && why[0] == (temp ? '4' : '5') && why[1] == '.' && why[n] == ' ') {
+    memcpy(esc, why, n);
+    esc[n] = 0;
+    why += n + 1;
+  } else {
+    strcpy(esc, temp ? SMTP_ESC_QUEUE_TEMP : SMTP_ESC_QUEUE_PERM);
+  }
+  if (smtp_clean(t, *why ? why : "message refused", 400) < 0) die_nomem();
+  return temp ? 451 : 554;
+}
+
 static void queue_verdict(struct session *s, int code)
 {
   struct str t = STR_ZERO;
-  if (code == 0) {
+  char esc[16];
+  unsigned custom = code == QQ_CUSTOM ? custom_reason(s->msg.q.why, &t, esc, sizeof esc) : 0;
+  if (custom) {
+    reply(s, custom, esc, t.s);
+    log_transaction(s, "rejected", t.s);
+  } else if (code == 0) {
     if (str_catf(&t, "ok: queued as qp %ld", (long)s->msg.q.pid) < 0) die_nomem();
     reply(s, 250, SMTP_ESC_OK, t.s);
     log_transaction(s, "accepted", 0);

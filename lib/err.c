@@ -40,6 +40,7 @@ const char *qq_text(int code)
   case QQ_CONN_REJECT: return "connection to mail server rejected";
   case QQ_CONN_FAILED: return "communication with mail server failed";
   case QQ_BUG: return "internal bug in queue-writer";
+  case QQ_CUSTOM: return "the queue program refused the message";
   case QQ_ENVELOPE: return "envelope format error";
   default:
     return qq_temporary(code) ? "temporary queue failure" : "permanent queue failure";

@@ -29,6 +29,7 @@
 #define QQ_CONN_REJECT   73
 #define QQ_CONN_FAILED   74
 #define QQ_BUG           81
+#define QQ_CUSTOM        82   /* the reason is on fd 4 (qq.h) */
 #define QQ_ENVELOPE      91
 
 /* qq_temporary: is this queue-writer exit code a temporary failure? */

@@ -1,5 +1,6 @@
 /* qq.c: the client side of the qmail-queue protocol. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -10,51 +11,66 @@
 #include "qq.h"
 #include "spawn.h"
 
-struct qq_child { const char *prog; int pm[2], pe[2]; };
+struct qq_child { const char *prog; int pm[2], pe[2], pw[2]; };
 
 static pid_t unreaped;          /* a writer that reported, not yet reaped */
 static int reap(pid_t);
 
-/* in the child (spawn_vm): the message pipe on 0, the envelope socket on 1 */
+/* in the child (spawn_vm): the message pipe on 0, the envelope socket on
+ * 1, the custom-error pipe on QQ_ERRFD. Each goes above QQ_ERRFD first,
+ * so that none lands on a number another one still needs. */
 static int qq_child(void *p)
 {
   struct qq_child *c = p;
   char *argv[2];
-  int pe0 = c->pe[0];
+  int m, e, w;
   close(c->pm[1]);
   close(c->pe[1]);
-  /* pm[0] may be fd 1 or pe[0] fd 0; move through a spare number */
-  if (pe0 == 0) { int t = dup(pe0); if (t < 0) return QQ_BUG; close(pe0); pe0 = t; }
-  if (fd_move(0, c->pm[0]) < 0 || fd_move(1, pe0) < 0) return QQ_BUG;
+  close(c->pw[0]);
+  if ((m = fcntl(c->pm[0], F_DUPFD, QQ_ERRFD + 1)) < 0 || (e = fcntl(c->pe[0], F_DUPFD, QQ_ERRFD + 1)) < 0 ||
+      (w = fcntl(c->pw[1], F_DUPFD, QQ_ERRFD + 1)) < 0)
+    return QQ_BUG;
+  close(c->pm[0]);
+  close(c->pe[0]);
+  close(c->pw[1]);
+  if (fd_move(0, m) < 0 || fd_move(1, e) < 0 || fd_move(QQ_ERRFD, w) < 0) return QQ_BUG;
   argv[0] = (char *)c->prog;
   argv[1] = 0;
   execv(c->prog, argv);
   return QQ_BUG;
 }
 
+static void close_pair(int *p) { close(p[0]); close(p[1]); }
+
 int qq_open(struct qq *q, const char *prog)
 {
   struct qq_child c;
-  int *pm = c.pm, *pe = c.pe;
+  int *pm = c.pm, *pe = c.pe, *pw = c.pw;
   q->env = (struct str)STR_ZERO;
   q->failed = q->early = 0;
+  q->why[0] = 0;
   c.prog = prog;
   if (unreaped) { reap(unreaped); unreaped = 0; }
   if (pipe(pm) < 0) return -1;
-  if (socketpair(AF_UNIX, SOCK_STREAM, 0, pe) < 0) { close(pm[0]); close(pm[1]); return -1; }
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, pe) < 0) { close_pair(pm); return -1; }
+  if (pipe(pw) < 0) { close_pair(pm); close_pair(pe); return -1; }
   q->pid = spawn_vm(qq_child, &c);
   if (q->pid < 0) {
     int e = errno;
-    close(pm[0]); close(pm[1]); close(pe[0]); close(pe[1]);
+    close_pair(pm); close_pair(pe); close_pair(pw);
     errno = e;
     return -1;
   }
   close(pm[0]);
   close(pe[0]);
+  close(pw[1]);
   fd_cloexec(pm[1]);
   fd_cloexec(pe[1]);
+  fd_cloexec(pw[0]);
+  fd_nonblock(pw[0]);
   q->msgfd = pm[1];
   q->envfd = pe[1];
+  q->errfd = pw[0];
   buf_init(&q->out, q->msgfd, q->space, sizeof q->space);
   return 0;
 }
@@ -109,6 +125,18 @@ static int report(int fd)
   return n == sizeof QQ_REPORT - 1 && !memcmp(b, QQ_REPORT, n);
 }
 
+/* after QQ_CUSTOM: the program's reason, its first line, into why; read
+ * once the program is gone, so never waiting (the pipe is non-blocking) */
+static void custom_error(struct qq *q)
+{
+  ssize_t n;
+  char *nl;
+  do n = read(q->errfd, q->why, sizeof q->why - 1); while (n < 0 && errno == EINTR);
+  q->why[n > 0 ? n : 0] = 0;
+  if ((nl = strchr(q->why, '\n'))) *nl = 0;
+  if (q->why[0] != 'D' && q->why[0] != 'Z') q->why[0] = 0;
+}
+
 int qq_close(struct qq *q)
 {
   int r, st;
@@ -118,6 +146,7 @@ int qq_close(struct qq *q)
     fd_write_all(q->envfd, q->env.s, q->env.len);
   if (q->early && !q->failed && report(q->envfd)) {
     close(q->envfd);
+    close(q->errfd);
     str_free(&q->env);
     if (unreaped) reap(unreaped);
     unreaped = waitpid(q->pid, &st, WNOHANG) == q->pid ? 0 : q->pid;
@@ -126,6 +155,8 @@ int qq_close(struct qq *q)
   close(q->envfd);
   str_free(&q->env);
   r = reap(q->pid);
+  if (r == QQ_CUSTOM) custom_error(q);
+  close(q->errfd);
   /* a writer that exited 0 although we could not send everything is a bug */
   if (r == 0 && q->failed) r = QQ_BUG;
   return r;
@@ -136,6 +167,7 @@ void qq_abort(struct qq *q)
   kill(q->pid, SIGTERM);
   close(q->msgfd);
   close(q->envfd);
+  close(q->errfd);
   str_free(&q->env);
   reap(q->pid);
 }

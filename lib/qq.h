@@ -7,6 +7,13 @@
 #include "buf.h"
 #include "str.h"
 
+/* qmail's custom-error convention (the qmail-queue-custom-error patch,
+ * simscan, qmail-spp): a queue program that exits QQ_CUSTOM (82) has
+ * written its reason on fd QQ_ERRFD, 'D' (permanent) or 'Z' (temporary)
+ * then the text for the client. qq_close leaves that text in why. */
+#define QQ_ERRFD   4
+#define QQ_WHY_MAX 1024
+
 struct qq {
   pid_t pid;
   int msgfd, envfd;
@@ -15,6 +22,8 @@ struct qq {
   struct str env;   /* the envelope, written at qq_close */
   int failed;       /* a write to the message pipe failed */
   int early;        /* set after qq_open: take the writer's report */
+  int errfd;        /* the read end of the program's QQ_ERRFD */
+  char why[QQ_WHY_MAX];   /* its text after QQ_CUSTOM, else "" */
 };
 
 /* queue-writer's report, written on its fd 1 once the message is safe on
@@ -32,7 +41,8 @@ int qq_flush(struct qq *);
 int qq_from(struct qq *, const char *sender);
 int qq_to(struct qq *, const char *rcpt);
 /* finish: returns the writer's exit code (QQ_BUG if it crashed),
- * -1 with errno when the writer could not even be waited for */
+ * -1 with errno when the writer could not even be waited for; after
+ * QQ_CUSTOM, why holds the program's 'D' or 'Z' line (else "") */
 int qq_close(struct qq *);
 /* kill the writer and discard the message (a client gave up) */
 void qq_abort(struct qq *);

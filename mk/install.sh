@@ -4,7 +4,8 @@
 # Programs into bin/ (with qmail's names as links where the interface is
 # the same), man pages into man/, the queue, control/'s defaults (also
 # into doc/control) and the files for this host (only files that do not
-# exist yet), users/, alias/ and service
+# exist yet, and a self-signed certificate by quail-cert when there is
+# none), users/, alias/ and service
 # directories made from run/ for PREFIX, the systemd unit quail.service.
 # As root without DESTDIR: qmail-style users and groups (made when missing),
 # owners and modes as qmail's; with DESTDIR or as another user the owners
@@ -146,6 +147,21 @@ install_control() {
   if [ -z "$destdir" ]; then QUAIL_HOME=$root "$root/bin/newrcpt" || exit 111; fi
 }
 
+# install_cert: a self-signed certificate for control/me when there is
+# none, so that STARTTLS and STLS work at once (quail-cert(8) replaces it);
+# never into a DESTDIR, where it would be every machine's that installs
+install_cert() {
+  [ -e "$root/control/servercert.pem" ] && return 0
+  if [ -n "$destdir" ]; then say "no certificate in a DESTDIR: run $prefix/bin/quail-cert selfsigned on the host"; return 0; fi
+  if ! command -v openssl >/dev/null && { [ $real = 0 ] || ! sh mk/packages.sh openssl; }; then
+    say "warning: openssl is not installed: no certificate, no STARTTLS (make deps, then $prefix/bin/quail-cert selfsigned)"
+    return 0
+  fi
+  out=$(QUAIL_HOME=$root "$root/bin/quail-cert" selfsigned) || die "quail-cert selfsigned failed"
+  echo "$out" | sed 's/^quail-cert: /install: /'
+  say "to replace it: $prefix/bin/quail-cert install FULLCHAIN KEY, or certbot --deploy-hook '$prefix/bin/quail-cert --deploy-hook' (quail-cert(8))"
+}
+
 install_services() {
   for t in run/*/; do
     name=$(basename "$t")
@@ -260,6 +276,7 @@ case $phase in configure|all)
   make_users
   make_dirs
   install_control
+  install_cert
   logas=s/^//
   [ $real = 1 ] && logas='s|^exec svlogd|exec chpst -u quaill:nofiles svlogd|'
   install_services

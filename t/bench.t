@@ -24,4 +24,13 @@ like "$(grep 'sessions=' bench/run.sh)" 'SESSIONS:-1 10 50 200' "bench/run.sh me
 out=$(TMPDIR=$T QUAIL_B=$SRC bash bench/phases.sh 5 2>&1)
 is "$?" 0 "bench/phases.sh (two instances by their run scripts) exits 0"
 like "$out" 'quail' "and prints its phases"
+
+like "$cmds" 'bench/rspamd\.sh' "make bench runs bench/rspamd.sh"
+if command -v rspamd >/dev/null; then
+  out=$(TMPDIR=$T COOLDOWN=0 bash bench/rspamd.sh 5 1 2>&1)
+  is "$?" 0 "'bash bench/rspamd.sh 5 1' exits 0"
+  like "$out" 'medians of 1 x 5: no filter [0-9.]+ ms/msg.*rspamd-filter [0-9.]+ ms/msg' "and prints both figures"
+else
+  skip "rspamd is not installed"; skip "rspamd is not installed"
+fi
 done_testing

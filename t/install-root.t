@@ -70,6 +70,10 @@ is "$(for f in "$P"/bin/*; do case ${f##*/} in queue-writer|verifypw) continue;;
 is "$(own "$P/users")" "root:quail 755" "users/ root's"
 is "$(own "$P/alias")" "alias:nofiles 2755" "alias/ owned by alias"
 is "$(own "$P/log/smtpd")" "quaill:nofiles 755" "logs owned by quaill"
+# a self-signed certificate for control/me, so that STARTTLS works at once
+is "$(stat -c '%U %a' "$P/control/servercert.pem")" "quaild 600" "servercert.pem made, smtpd's user's only"
+like "$(openssl x509 -in "$P/control/servercert.pem" -noout -subject)" "CN ?= ?$(head -n 1 "$P/control/me")" "  for control/me"
+like "$(cat "$T/out")" "quail-cert install FULLCHAIN KEY" "  and make install says how to replace it"
 is "$(own "$P/control")" "root:quail 755" "control/ root's"
 is "$(cat "$P/control/defaultdelivery")" "./Maildir/" "DEFAULTDELIVERY=maildir written"
 like "$(cat "$P/service/smtpd/log/run")" "exec chpst -u quaill:nofiles svlogd -tt $P/log/smtpd" "svlogd runs as quaill"
@@ -143,10 +147,8 @@ is "$?" 0 "SMTP to the installed smtpd accepted"
 ok "it lands in the Maildir too" wait_for 15 md_has "$P/box/Maildir" 2
 like "$(cat "$P/log/smtpd/current" 2>/dev/null)" "pid [0-9]+ from 127.0.0.1" "smtpd's log has the connection"
 
-# POP3 over STLS: the certificate's key is root's (600), yet TLS and the
-# dialogue run as quaild; the user's pop3d as the user; root only waits
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -subj /CN=localhost -days 2 >/dev/null 2>&1
-cat "$T/cert.pem" "$T/key.pem" > "$P/control/servercert.pem"; chmod 600 "$P/control/servercert.pem"
+# POP3 over STLS with make install's certificate: TLS and the dialogue
+# run as quaild; the user's pop3d as the user; root only waits
 printf 'pop secret\n' | QUAIL_HOME=$P "$P/bin/quail-passwd" add box "$nuid" "$ngid" "$P/box" >/dev/null
 $PY - "$PP" "$T/pop.in" "$T/pop.done" > "$T/pop.out" 2>&1 <<'PY' &
 import os, poplib, ssl, sys, time
@@ -195,6 +197,24 @@ like "$probe" "other delivery seen" "the other recipient's delivery ran meanwhil
 unlike "$probe" "secret@|secret |secret$" "the Bcc recipient appears nowhere the program could look"
 [ -f "$P/probe/out" ] || diag "$(tail -5 "$P/log/queue-manager/current")"
 
+$PY - "$SP" <<'PY'
+import smtplib, ssl, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10)
+s.starttls(context=ssl._create_unverified_context())
+s.sendmail("a@example.org", ["box@localhost"], "Subject: over tls\r\n\r\nhello over tls\r\n")
+s.quit()
+PY
+is "$?" 0 "STARTTLS on the installed smtpd, with the certificate of make install"
+ok "  the message lands" wait_for 15 md_has "$P/box/Maildir" 3
+# quail-cert on the installed system: owners kept or given, smtpd takes it
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 -subj /CN=real.example \
+  -keyout "$T/real.key" -out "$T/real.crt" 2>/dev/null
+env -u QUAIL_HOME "$P/bin/quail-cert" install "$T/real.crt" "$T/real.key" >/dev/null
+is "$?" 0 "quail-cert install on the installed system"
+is "$(stat -c '%U %a' "$P/control/servercert.pem") $(stat -c '%U %a' "$P/control/clientcert.pem")" "quaild 600 quailr 600" \
+  "  servercert.pem stays smtpd's user's, clientcert.pem is deliver-remote's"
+like "$(openssl s_client -starttls smtp -connect "127.0.0.1:$SP" </dev/null 2>/dev/null | grep '^subject=')" 'CN ?= ?real\.example' \
+  "  a new STARTTLS session shows it"
 ls -n "$P/queue/mess" > "$T/mess" 2>&1
 
 # SMTP AUTH on the installed system: smtpd runs as quaild, the password
@@ -365,6 +385,7 @@ is "$(stat -c %a "$T/dest$P/bin/queue-writer")" 711 "no setuid bit in DESTDIR"
 is "$(readlink "$T/dest/usr/sbin/sendmail")" "$P/bin/sendmail" "SENDMAIL_LINKS=1: /usr/sbin/sendmail"
 is "$(readlink "$T/dest/usr/lib/sendmail")" "$P/bin/sendmail" "SENDMAIL_LINKS=1: /usr/lib/sendmail"
 is "$(cat "$T/dest$P/control/defaultdelivery")" "./Mailbox" "DEFAULTDELIVERY=mailbox"
+ok "no certificate made in a DESTDIR" test ! -e "$T/dest$P/control/servercert.pem"
 ok "unit under DESTDIR" test -f "$T/dest/etc/systemd/system/quail.service"
 make -s -C "$T/src" install DESTDIR="$T/dest" PREFIX="$P" DEFAULTDELIVERY=nonsense > "$T/out3" 2>&1
 nok "a bad DEFAULTDELIVERY fails" test "$?" = 0

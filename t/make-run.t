@@ -32,7 +32,11 @@ printf 'Subject: by sendmail\n\nx\n' | "$BIN/sendmail" test@localhost
 is "$?" 0 "sendmail accepts"
 swaks --server "127.0.0.1:$smtp" --to test@localhost --from a@example.org --h-Subject 'by smtp' >/dev/null 2>&1
 is "$?" 0 "swaks delivers over SMTP"
-ok "both messages in the Maildir" wait_for 10 md_has "$MD" 2
+swaks --server "127.0.0.1:$smtp" --to test@localhost --from a@example.org --h-Subject 'by smtp over tls' -tls >/dev/null 2>&1
+is "$?" 0 "swaks delivers over STARTTLS: the instance has a certificate"
+like "$(openssl s_client -starttls pop3 -connect "127.0.0.1:$pop3" </dev/null 2>/dev/null | grep '^subject=')" 'CN ?= ?localhost' \
+  "pop3d offers STLS with it"
+ok "the three messages in the Maildir" wait_for 10 md_has "$MD" 3
 like "$(md_cat "$MD")" "Subject: by sendmail" "the sendmail message"
 like "$(md_cat "$MD")" "Subject: by smtp" "the SMTP message"
 ok "queue-manager logs through svlogd" wait_for 5 grep -q "end msg" "$RUN_DIR/log/queue-manager/current"

@@ -15,9 +15,12 @@ message k (as received, dot-stuffed, CRLF) go to LOG.k. Options:
   data=CODE       answer the end of DATA with CODE
   dropdata        close the connection in the middle of DATA
   silent          greet, then never answer (a time-out)
+  tls=PEM         offer STARTTLS with the chain and key in PEM
+  clientca=FILE   with tls: ask for a client certificate, verified against
+                  FILE, and log "CLIENT-CERT subject" (or "CLIENT-CERT none")
   blackhole       listen but never accept (connects time out)
 Ends on SIGTERM. Prints "ready" on stdout once listening."""
-import os, signal, socket, sys, threading
+import os, signal, socket, ssl, sys, threading
 
 addr, port, log = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 opts = {}
@@ -73,6 +76,8 @@ def ehlo(c):
         lines.append('SMTPUTF8')
     if 'size' in opts:
         lines.append('SIZE ' + opts['size'])
+    if 'tls' in opts:
+        lines.append('STARTTLS')
     out = ''.join('250-%s\r\n' % l for l in lines[:-1]) + '250 %s\r\n' % lines[-1]
     c.sendall(out.encode())
 
@@ -104,6 +109,20 @@ def command(c, f, line):
         reply(c, 250, 'ok')
 
 
+def starttls(c):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(opts['tls'])
+    if 'clientca' in opts:
+        ctx.verify_mode = ssl.CERT_OPTIONAL
+        ctx.load_verify_locations(opts['clientca'])
+    reply(c, 220, 'go ahead')
+    t = ctx.wrap_socket(c, server_side=True)
+    cert = t.getpeercert()
+    subject = ','.join('%s=%s' % kv for rdn in cert.get('subject', ()) for kv in rdn) if cert else 'none'
+    note('CLIENT-CERT ' + subject)
+    return t, t.makefile('rb')
+
+
 def session(c):
     f = c.makefile('rb')
     try:
@@ -115,6 +134,9 @@ def session(c):
             line = readline(f).decode('utf-8', 'replace').rstrip('\r\n')
             note(line)
             if 'silent' in opts:
+                continue
+            if line.upper() == 'STARTTLS' and 'tls' in opts:
+                c, f = starttls(c)
                 continue
             command(c, f, line)
     except (EOFError, OSError):
