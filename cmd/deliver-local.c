@@ -389,7 +389,10 @@ static int qmail_open(const char *name, int *fd, int *xbit)
   }
   if (fstat(*fd, &st) < 0) die_qmail(name);
   if (!S_ISREG(st.st_mode)) { close(*fd); return 0; }
-  if (st.st_mode & (S_IWGRP | S_IWOTH)) die_qmailwritable();
+  /* qmail's conf-patrn 002: only a world-writable file is refused, since
+   * with Debian's private groups and umask 002 users' own files (and
+   * ezmlm-make's) are group-writable */
+  if (st.st_mode & S_IWOTH) die_qmailwritable();
   *xbit = (st.st_mode & S_IXUSR) != 0;
   return 1;
 }
