@@ -63,6 +63,7 @@ struct job {
   unsigned long nfile, nforward, nprogram;
   unsigned long timeout;          /* for programs */
   struct str qqprog;              /* queue-writer or $QMAILQUEUE */
+  struct str path;                /* PATH for programs: HOME/bin first */
   struct str srsdomain, srssecret, srslocals;   /* SRS when srsdomain is set */
   long qp;                        /* its pid, for the report */
   int stop;                       /* a program exited 99 */
@@ -370,6 +371,7 @@ static void put_environment(const struct job *j)
   put_env("RPLINE", j->rpline.s);
   put_env("UFLINE", j->ufline.s);
   put_env("EXT", j->ext);
+  put_env("PATH", j->path.s);
   put_exts(j);
   put_hosts(j);
   unsetenv("DEFAULT");
@@ -798,6 +800,18 @@ static void read_srs(struct job *j, const char *home)
   str_free(&path);
 }
 
+/* quail's bin first in PATH, as qmail's rc puts /var/qmail/bin there: a
+ * .qmail file's "|preline procmail" finds qmail's helper programs */
+static void bin_path(struct job *j, const char *home)
+{
+  const char *path = getenv("PATH");
+  char cwd[4096];
+  if (home[0] != '/' && getcwd(cwd, sizeof cwd)) { cat(&j->path, cwd); cat(&j->path, "/"); }
+  cat(&j->path, home);
+  cat(&j->path, "/bin:");
+  cat(&j->path, path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+}
+
 /* control/timeoutlocal and the queue program, read before we leave the
  * directory a relative QUAIL_HOME is relative to */
 static void read_config(struct job *j)
@@ -806,6 +820,7 @@ static void read_config(struct job *j)
   const char *qq = getenv("QMAILQUEUE");
   struct str path = STR_ZERO;
   char cwd[4096];
+  bin_path(j, home);
   if (!qq || !*qq) { cat(&path, home); cat(&path, "/bin/queue-writer"); qq = path.s; }
   if (qq[0] != '/' && getcwd(cwd, sizeof cwd)) { cat(&j->qqprog, cwd); cat(&j->qqprog, "/"); }
   cat(&j->qqprog, qq);

@@ -2,8 +2,12 @@
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include "buf.h"
+#include "exitcode.h"
 #include "spawn.h"
 
 #define STACK_SIZE (256 * 1024)
@@ -69,4 +73,60 @@ void spawn_report(int fd, const char *a, const char *b, const char *tail)
   n = cat(line, n, sizeof line, why);
   n = cat(line, n, sizeof line, tail);
   if (write(fd, line, n) < 0) return;
+}
+
+/* why an exec may work on a later try; a missing or unfit program won't */
+static int exec_temporary(int e)
+{
+  return e == ENOMEM || e == EAGAIN || e == ETXTBSY || e == EIO || e == ENFILE || e == EMFILE || e == EINTR;
+}
+
+pid_t spawn_prog(char *const argv[], int *feed)
+{
+  int p[2] = { -1, -1 };
+  pid_t pid;
+  if (feed && pipe2(p, O_CLOEXEC) < 0) return -1;
+  pid = fork();
+  if (pid == 0) {
+    if (feed && dup2(p[0], 0) < 0) _exit(EXIT_TEMP);
+    execvp(argv[0], argv);
+    _exit(exec_temporary(errno) ? EXIT_TEMP : EXIT_PERM);
+  }
+  if (feed) {
+    int e = errno;
+    close(p[0]);
+    if (pid < 0) close(p[1]);
+    else *feed = p[1];
+    errno = e;
+  }
+  return pid;
+}
+
+int spawn_reap(pid_t pid)
+{
+  int st;
+  while (waitpid(pid, &st, 0) < 0)
+    if (errno != EINTR) return -1;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : SPAWN_CRASHED;
+}
+
+int spawn_feed(int fd, const char *head, size_t n)
+{
+  char b[8192];
+  int r = 0;
+  if (fd_write_all(fd, head, n) < 0) r = -1;
+  while (r == 0) {
+    ssize_t got = fd_read_retry(0, b, sizeof b);
+    if (got <= 0) { r = (int)got; break; }
+    if (fd_write_all(fd, b, (size_t)got) < 0) r = -1;
+  }
+  if (r < 0) { int e = errno; close(fd); errno = e; }
+  else close(fd);
+  return r;
+}
+
+int spawn_run(char *const argv[])
+{
+  pid_t pid = spawn_prog(argv, 0);
+  return pid < 0 ? -1 : spawn_reap(pid);
 }
