@@ -81,26 +81,54 @@ static int exec_temporary(int e)
   return e == ENOMEM || e == EAGAIN || e == ETXTBSY || e == EIO || e == ENFILE || e == EMFILE || e == EINTR;
 }
 
-pid_t spawn_prog(char *const argv[], int *feed)
+/* the child's side: fd 0 from the pipe, then exec; on failure the errno
+ * goes to report (when it is not -1) before the exit */
+static void __attribute__((noreturn)) run_child(char *const argv[], const int *p, int report)
 {
-  int p[2] = { -1, -1 };
+  int e;
+  if (p && dup2(p[0], 0) < 0) _exit(EXIT_TEMP);
+  execvp(argv[0], argv);
+  e = errno;
+  if (report >= 0 && write(report, &e, sizeof e) < 0) _exit(EXIT_TEMP);
+  _exit(exec_temporary(e) ? EXIT_TEMP : EXIT_PERM);
+}
+
+/* the parent's side after fork: did the exec fail (its errno), or 0 */
+static int exec_failed(int report)
+{
+  int e = 0;
+  ssize_t r;
+  do r = read(report, &e, sizeof e); while (r < 0 && errno == EINTR);
+  close(report);
+  return r == (ssize_t)sizeof e ? e : 0;
+}
+
+static pid_t start(char *const argv[], int *feed, int check)
+{
+  int p[2] = { -1, -1 }, rep[2] = { -1, -1 }, e = 0;
   pid_t pid;
   if (feed && pipe2(p, O_CLOEXEC) < 0) return -1;
+  if (check && pipe2(rep, O_CLOEXEC) < 0) { e = errno; goto fail; }
   pid = fork();
-  if (pid == 0) {
-    if (feed && dup2(p[0], 0) < 0) _exit(EXIT_TEMP);
-    execvp(argv[0], argv);
-    _exit(exec_temporary(errno) ? EXIT_TEMP : EXIT_PERM);
+  if (pid == 0) run_child(argv, feed ? p : 0, rep[1]);
+  if (pid < 0) { e = errno; goto fail; }
+  if (check) {
+    close(rep[1]);
+    rep[1] = -1;
+    if ((e = exec_failed(rep[0]))) { rep[0] = -1; spawn_reap(pid); goto fail; }
   }
-  if (feed) {
-    int e = errno;
-    close(p[0]);
-    if (pid < 0) close(p[1]);
-    else *feed = p[1];
-    errno = e;
-  }
+  if (feed) { close(p[0]); *feed = p[1]; }
   return pid;
+fail:
+  if (feed) { close(p[0]); close(p[1]); }
+  if (rep[0] >= 0) close(rep[0]);
+  if (rep[1] >= 0) close(rep[1]);
+  errno = e;
+  return -1;
 }
+
+pid_t spawn_prog(char *const argv[], int *feed) { return start(argv, feed, 0); }
+pid_t spawn_checked(char *const argv[], int *feed) { return start(argv, feed, 1); }
 
 int spawn_reap(pid_t pid)
 {

@@ -28,6 +28,9 @@ void spawn_report(int fd, const char *a, const char *b, const char *tail);
  * A child that cannot exec exits 111 when the reason is temporary, else
  * 100, as qmail's helpers' children do. Returns the pid, or -1. */
 pid_t spawn_prog(char *const argv[], int *feed);
+/* the same, but -1 with the exec's errno when the program could not be
+ * run at all (the child is reaped then) */
+pid_t spawn_checked(char *const argv[], int *feed);
 #define SPAWN_CRASHED (-2)
 /* wait for pid: its exit code, SPAWN_CRASHED when a signal ended it, or
  * -1 with errno */
