@@ -12,7 +12,7 @@ for q in qmail-send:queue-manager qmail-start:queue-start qmail-clean:queue-part
          qmail-newmrh:newmrh; do
   is "$(readlink "$R/bin/${q%%:*}")" "${q#*:}" "qmail name ${q%%:*} links to ${q#*:}"
 done
-for p in splogger preline forward condredirect bouncesaying except predate datemail qreceipt; do
+for p in splogger preline forward condredirect bouncesaying except predate datemail qreceipt qbiff maildirwatch; do
   ok "$p installed" test -x "$R/bin/$p"
   ok "$p has its man page" test -f "$R/man/man1/$p.1" -o -f "$R/man/man8/$p.8"
 done
