@@ -87,6 +87,7 @@ static void __attribute__((noreturn)) run_child(char *const argv[], const int *p
 {
   int e;
   if (p && dup2(p[0], 0) < 0) _exit(EXIT_TEMP);
+  if (p && p[0] == 0) fcntl(0, F_SETFD, 0);    /* dup2 onto itself keeps close-on-exec */
   execvp(argv[0], argv);
   e = errno;
   if (report >= 0 && write(report, &e, sizeof e) < 0) _exit(EXIT_TEMP);

@@ -14,6 +14,7 @@ LOG=$T/syslog
 in_ns() {
   mkdir -p "$T/dev"
   for n in null zero urandom; do : > "$T/dev/$n"; done
+  rm -f "$T/dev/log"    # the last syslogd's socket: wait for this one's
   : > "$LOG"
   unshare -m --propagation private bash -c '
     for n in null zero urandom; do mount --bind /dev/$n "$T/dev/$n" || exit 1; done
