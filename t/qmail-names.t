@@ -4,7 +4,8 @@
 # qmail-send with a logger (ps shows qmail-send), and the three helpers
 # that queue-manager replaces explaining themselves.
 . "$(dirname "$0")/lib.sh"
-D=$T/dest P=/opt/quail-names R=$T/dest/opt/quail-names
+# the PREFIX of t/install.t: a make install for another PREFIX rebuilds every object
+D=$T/dest P=/opt/quail-test R=$T/dest/opt/quail-test
 make -s -C "$SRC" install DESTDIR="$D" PREFIX="$P" > "$T/out" 2>&1
 is "$?" 0 "make install exits 0"
 for q in qmail-send:queue-manager qmail-start:queue-start qmail-clean:queue-part qmail-lspawn:queue-part \
