@@ -13,11 +13,14 @@
  * unset, or the queue refused the message for good. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 #include "diag.h"
 #include "exitcode.h"
 #include "home.h"
 #include "qq.h"
+#include "srs.h"
+#include "str.h"
 #include "spawn.h"
 
 #define PATH_SIZE 4096
@@ -30,6 +33,10 @@ static void __attribute__((noreturn)) die_run(void) { diag_diesys(EXIT_TEMP, "un
 static void __attribute__((noreturn)) die_crashed(void) { diag_die(EXIT_TEMP, "the program crashed", (char *)0); }
 static void __attribute__((noreturn)) die_temporary(void) { diag_die(EXIT_TEMP, "temporary error from the program", (char *)0); }
 static void __attribute__((noreturn)) die_rewind(void) { diag_diesys(EXIT_TEMP, "unable to rewind the message", (char *)0); }
+static void __attribute__((noreturn)) die_srs(void)
+{
+  diag_diesys(EXIT_TEMP, "unable to read control/srsdomain, srssecret or locals", (char *)0);
+}
 static void __attribute__((noreturn)) die_qqstart(const char *p) { diag_diesys(EXIT_TEMP, "unable to run ", p, (char *)0); }
 static void __attribute__((noreturn)) die_queue(int code)
 {
@@ -38,14 +45,19 @@ static void __attribute__((noreturn)) die_queue(int code)
 
 static void redirect(char *to)
 {
-  const char *sender = getenv("NEWSENDER"), *dtline = getenv("DTLINE"), *qq;
+  const char *sender = getenv("NEWSENDER"), *dtline = getenv("DTLINE"), *qq, *home;
+  struct srs_conf srs = { STR_ZERO, STR_ZERO, STR_ZERO };
+  struct str envsender = STR_ZERO;
   char path[PATH_SIZE], *rcpts[2] = { to, 0 };
   long pid;
   int r;
-  qq = home_queue(home_dir(getenv("QUAIL_HOME")), getenv("QMAILQUEUE"), path, sizeof path);
+  home = home_dir(getenv("QUAIL_HOME"));
+  if (srs_load(&srs, home) < 0) die_srs();
+  if (srs_sender(&srs, sender, time(0), &envsender) < 0) diag_nomem();
+  qq = home_queue(home, getenv("QMAILQUEUE"), path, sizeof path);
   if (!qq) die_qqstart("queue-writer");
   if (lseek(0, 0, SEEK_SET) < 0) die_rewind();
-  r = qq_forward(qq, dtline, sender, rcpts, 0, &pid);
+  r = qq_forward(qq, dtline, envsender.s, rcpts, 0, &pid);
   if (r < 0) die_qqstart(qq);
   if (r != QQ_OK) die_queue(r);
   printf("qp %ld\n", pid);

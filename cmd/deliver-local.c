@@ -64,7 +64,7 @@ struct job {
   unsigned long timeout;          /* for programs */
   struct str qqprog;              /* queue-writer or $QMAILQUEUE */
   struct str path;                /* PATH for programs: HOME/bin first */
-  struct str srsdomain, srssecret, srslocals;   /* SRS when srsdomain is set */
+  struct srs_conf srs;            /* SRS when control/srsdomain is set */
   long qp;                        /* its pid, for the report */
   int stop;                       /* a program exited 99 */
 };
@@ -669,10 +669,7 @@ static int copy_to_qq(struct qq *q)
 static void srs_rewrite(struct job *j)
 {
   struct str out = STR_ZERO;
-  const char *at = strrchr(j->newsender.s, '@');
-  if (!j->srsdomain.len || !j->srssecret.len || !at || !at[1] || at[1] == '[') return;   /* #@[] too */
-  if (case_equals(at + 1, j->srsdomain.s) || control_member(&j->srslocals, at + 1)) return;
-  if (srs_forward(j->srssecret.s, j->newsender.s, j->srsdomain.s, time(0), &out) < 0) die_nomem();
+  if (srs_sender(&j->srs, j->newsender.s, time(0), &out) < 0) die_nomem();
   j->newsender.len = 0;
   cat(&j->newsender, out.s);
   str_free(&out);
@@ -787,17 +784,7 @@ static void parse_args(struct job *j, int argc, char **argv)
 /* control/srsdomain, srssecret and locals, when SRS is wanted */
 static void read_srs(struct job *j, const char *home)
 {
-  struct str path = STR_ZERO;
-  cat(&path, home);
-  cat(&path, "/control/srsdomain");
-  if (control_readline(path.s, &j->srsdomain, 0) < 0) die_srscontrol();
-  if (j->srsdomain.len) {
-    path.len = 0; cat(&path, home); cat(&path, "/control/srssecret");
-    if (control_readline(path.s, &j->srssecret, 0) < 0) die_srscontrol();
-    path.len = 0; cat(&path, home); cat(&path, "/control/locals");
-    if (control_readlines(path.s, &j->srslocals) < 0) die_srscontrol();
-  }
-  str_free(&path);
+  if (srs_load(&j->srs, home) < 0) die_srscontrol();
 }
 
 /* quail's bin first in PATH, as qmail's rc puts /var/qmail/bin there: a

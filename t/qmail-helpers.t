@@ -136,6 +136,22 @@ NEWSENDER= DTLINE=x QMAILQUEUE=$T/qq31 forward a@b < "$T/m" 2>/dev/null; is "$?"
 printf '#!/bin/sh\ncat >/dev/null; exit 71\n' > "$T/qq71"; chmod 755 "$T/qq71"
 NEWSENDER= DTLINE=x QMAILQUEUE=$T/qq71 forward a@b < "$T/m" 2>/dev/null; is "$?" 111 "a temporary refusal: 111"
 
+# ---- SRS: forward and condredirect give a foreign sender an SRS0 address,
+# as deliver-local does for an address line (control/srsdomain, srs(8)) ----
+echo localhost > "$INST/control/srsdomain"; echo sekrit > "$INST/control/srssecret"
+send a@example.org test-fwd@localhost 'Subject: fwd-srs\n\nx\n'
+send a@example.org test-cr@localhost 'Subject: cr-srs\n\nREDIRECTME\n'
+ok "forward with SRS: delivered" wait_for 10 has "$MD" 'Subject: fwd-srs'
+like "$(cat "$(md_grep "$MD" 'Subject: fwd-srs')")" "Return-Path: <SRS0-[A-Za-z0-9]+=[A-Za-z0-9]+=example.org=a@localhost>" \
+  "forward: the foreign sender became an SRS0 address at the srsdomain"
+ok "condredirect with SRS: delivered" wait_for 10 has "$MD" 'Subject: cr-srs'
+like "$(cat "$(md_grep "$MD" 'Subject: cr-srs')")" "Return-Path: <SRS0-[A-Za-z0-9]+=[A-Za-z0-9]+=example.org=a@localhost>" \
+  "condredirect: the same"
+send test@localhost test-fwd@localhost 'Subject: fwd-local\n\nx\n'
+ok "forward of a local sender: delivered" wait_for 10 has "$MD" 'Subject: fwd-local'
+like "$(cat "$(md_grep "$MD" 'Subject: fwd-local')")" "Return-Path: <test@localhost>" "a sender at the srsdomain is kept"
+rm "$INST/control/srsdomain" "$INST/control/srssecret"
+
 # ---- a group-writable .qmail file is read (qmail's conf-patrn 002) ----
 dot gw './Maildir/\n'; chmod 664 "$H/.qmail-gw"
 send a@example.org test-gw@localhost 'Subject: groupwritable\n\nx\n'
