@@ -64,7 +64,8 @@ struct job {
   unsigned long nfile, nforward, nprogram;
   unsigned long timeout;          /* for programs */
   struct str qqprog;              /* queue-writer or $QMAILQUEUE */
-  struct str srsdomain, srssecret, srslocals;   /* SRS when srsdomain is set */
+  struct str path;                /* PATH for programs: HOME/bin first */
+  struct srs_conf srs;            /* SRS when control/srsdomain is set */
   long qp;                        /* its pid, for the report */
   int stop;                       /* a program exited 99 */
 };
@@ -371,6 +372,7 @@ static void put_environment(const struct job *j)
   put_env("RPLINE", j->rpline.s);
   put_env("UFLINE", j->ufline.s);
   put_env("EXT", j->ext);
+  put_env("PATH", j->path.s);
   put_exts(j);
   put_hosts(j);
   unsetenv("DEFAULT");
@@ -390,7 +392,10 @@ static int qmail_open(const char *name, int *fd, int *xbit)
   }
   if (fstat(*fd, &st) < 0) die_qmail(name);
   if (!S_ISREG(st.st_mode)) { close(*fd); return 0; }
-  if (st.st_mode & (S_IWGRP | S_IWOTH)) die_qmailwritable();
+  /* qmail's conf-patrn 002: only a world-writable file is refused, since
+   * with Debian's private groups and umask 002 users' own files (and
+   * ezmlm-make's) are group-writable */
+  if (st.st_mode & S_IWOTH) die_qmailwritable();
   *xbit = (st.st_mode & S_IXUSR) != 0;
   return 1;
 }
@@ -665,10 +670,7 @@ static int copy_to_qq(struct qq *q)
 static void srs_rewrite(struct job *j)
 {
   struct str out = STR_ZERO;
-  const char *at = strrchr(j->newsender.s, '@');
-  if (!j->srsdomain.len || !j->srssecret.len || !at || !at[1] || at[1] == '[') return;   /* #@[] too */
-  if (case_equals(at + 1, j->srsdomain.s) || control_member(&j->srslocals, at + 1)) return;
-  if (srs_forward(j->srssecret.s, j->newsender.s, j->srsdomain.s, time(0), &out) < 0) die_nomem();
+  if (srs_sender(&j->srs, j->newsender.s, time(0), &out) < 0) die_nomem();
   j->newsender.len = 0;
   cat(&j->newsender, out.s);
   str_free(&out);
@@ -783,17 +785,19 @@ static void parse_args(struct job *j, int argc, char **argv)
 /* control/srsdomain, srssecret and locals, when SRS is wanted */
 static void read_srs(struct job *j, const char *home)
 {
-  struct str path = STR_ZERO;
-  cat(&path, home);
-  cat(&path, "/control/srsdomain");
-  if (control_readline(path.s, &j->srsdomain, 0) < 0) die_srscontrol();
-  if (j->srsdomain.len) {
-    path.len = 0; cat(&path, home); cat(&path, "/control/srssecret");
-    if (control_readline(path.s, &j->srssecret, 0) < 0) die_srscontrol();
-    path.len = 0; cat(&path, home); cat(&path, "/control/locals");
-    if (control_readlines(path.s, &j->srslocals) < 0) die_srscontrol();
-  }
-  str_free(&path);
+  if (srs_load(&j->srs, home) < 0) die_srscontrol();
+}
+
+/* quail's bin first in PATH, as qmail's rc puts /var/qmail/bin there: a
+ * .qmail file's "|preline procmail" finds qmail's helper programs */
+static void bin_path(struct job *j, const char *home)
+{
+  const char *path = getenv("PATH");
+  char cwd[4096];
+  if (home[0] != '/' && getcwd(cwd, sizeof cwd)) { cat(&j->path, cwd); cat(&j->path, "/"); }
+  cat(&j->path, home);
+  cat(&j->path, "/bin:");
+  cat(&j->path, path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
 }
 
 /* control/timeoutlocal and the queue program, read before we leave the
@@ -804,6 +808,7 @@ static void read_config(struct job *j)
   const char *qq = getenv("QMAILQUEUE");
   struct str path = STR_ZERO;
   char cwd[4096];
+  bin_path(j, home);
   if (!qq || !*qq) { cat(&path, home); cat(&path, "/bin/queue-writer"); qq = path.s; }
   if (qq[0] != '/' && getcwd(cwd, sizeof cwd)) { cat(&j->qqprog, cwd); cat(&j->qqprog, "/"); }
   cat(&j->qqprog, qq);

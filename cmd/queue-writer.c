@@ -14,7 +14,8 @@
  * queue/lock/trigger FIFO to wake queue-manager and "quail-queue-writer:
  * queued" to fd 1 (read by a caller that gave the envelope on a socket).
  *
- * Exit codes are qmail-queue's (exitcode.h): 0 queued; 91 malformed
+ * Exit codes are qmail-queue's (exitcode.h): 0 queued (or an envelope
+ * without recipients: accepted, nothing queued); 91 malformed
  * envelope; 11 address too long; 51-81 temporary failures. On any failure
  * nothing is left in mess/. */
 #include <errno.h>
@@ -188,6 +189,14 @@ static ssize_t env_write(void *ctx, int fd, char *s, size_t n)
   return write(e->fd, s, n);
 }
 
+/* an envelope without recipients is, as for qmail-queue, a message with
+ * nothing to deliver (ezmlm-send queues a post to an empty list so):
+ * accepted, and nothing of it stays in the queue */
+static void __attribute__((noreturn)) nothing_to_deliver(void)
+{
+  fail(QQ_OK);
+}
+
 /* copy and check the envelope from fd 1 */
 static void write_envelope(struct envsink *e)
 {
@@ -213,7 +222,7 @@ static void write_envelope(struct envsink *e)
     if (!read_addr(&in, &out)) fail(QQ_ENVELOPE);   /* empty recipient */
     rcpts++;
   }
-  if (!rcpts) fail(QQ_ENVELOPE);
+  if (!rcpts) nothing_to_deliver();
   if (buf_flush(&out) < 0) fail(QQ_WRITE);
 }
 

@@ -171,3 +171,24 @@ void qq_abort(struct qq *q)
   str_free(&q->env);
   reap(q->pid);
 }
+
+int qq_forward(const char *prog, const char *line, const char *sender, char *const *rcpts,
+               int fd, long *pid)
+{
+  struct qq q;
+  char b[BUF_SIZE];
+  int r;
+  if (qq_open(&q, prog) < 0) return -1;
+  *pid = (long)q.pid;
+  if (line) qq_puts(&q, line);
+  for (;;) {
+    ssize_t n = fd_read_retry(fd, b, sizeof b);
+    if (n < 0) { qq_abort(&q); return QQ_READ; }
+    if (n == 0 || qq_put(&q, b, (size_t)n) < 0) break;   /* qq_close tells */
+  }
+  if (qq_from(&q, sender) < 0) { qq_abort(&q); return QQ_NOMEM; }
+  for (; *rcpts; rcpts++)
+    if (qq_to(&q, *rcpts) < 0) { qq_abort(&q); return QQ_NOMEM; }
+  r = qq_close(&q);
+  return r < 0 ? QQ_BUG : r;
+}

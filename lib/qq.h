@@ -47,4 +47,11 @@ int qq_close(struct qq *);
 /* kill the writer and discard the message (a client gave up) */
 void qq_abort(struct qq *);
 
+/* forward what fd holds from where it stands, behind line (a DTLINE,
+ * may be 0), from sender to the 0-ended list rcpts, with the queue
+ * program prog: the writer's exit code (QQ_READ when fd could not be
+ * read), -1 with errno when it could not be started; *pid its pid */
+int qq_forward(const char *prog, const char *line, const char *sender, char *const *rcpts,
+               int fd, long *pid);
+
 #endif

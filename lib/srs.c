@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 #include "md5.h"
+#include "control.h"
 #include "srs.h"
 
 #define HASH_LEN 6
@@ -90,4 +91,33 @@ int srs_reverse(const char *secret, const char *local, time_t now, struct str *o
   if ((r = age(data, now)) < 0 || r > SRS_MAX_AGE) { errno = ETIMEDOUT; return -1; }
   out->len = 0;
   return str_catf(out, "%.*s@%.*s", (int)(end - user - 1), user + 1, (int)(user - dom), dom);
+}
+
+int srs_load(struct srs_conf *c, const char *home)
+{
+  struct str path = STR_ZERO;
+  int r = -1;
+  if (str_copys(&path, home) < 0 || str_cats(&path, "/control/srsdomain") < 0) goto done;
+  if (control_readline(path.s, &c->domain, 0) < 0) goto done;
+  r = 0;
+  if (!c->domain.len) goto done;
+  r = -1;
+  path.len = 0;
+  if (str_cats(&path, home) < 0 || str_cats(&path, "/control/srssecret") < 0) goto done;
+  if (control_readline(path.s, &c->secret, 0) < 0) goto done;
+  path.len = 0;
+  if (str_cats(&path, home) < 0 || str_cats(&path, "/control/locals") < 0) goto done;
+  r = control_readlines(path.s, &c->locals) < 0 ? -1 : 0;
+done:
+  str_free(&path);
+  return r;
+}
+
+int srs_sender(const struct srs_conf *c, const char *sender, time_t now, struct str *out)
+{
+  const char *at = strrchr(sender, '@');
+  if (!c->domain.len || !c->secret.len || !at || !at[1] || at[1] == '[' ||   /* #@[] too */
+      case_equals(at + 1, c->domain.s) || control_member(&c->locals, at + 1))
+    return str_copys(out, sender);
+  return srs_forward(c->secret.s, sender, c->domain.s, now, out);
 }

@@ -20,4 +20,14 @@ int srs_forward(const char *secret, const char *sender, const char *srsdomain, t
  * malformed), EPERM (the hash does not match), ETIMEDOUT (too old), ENOMEM */
 int srs_reverse(const char *secret, const char *local, time_t now, struct str *out);
 
+/* what forwards need for SRS: control/srsdomain, srssecret and locals
+ * of an instance (srs_load), SRS wanted when domain and secret are set */
+struct srs_conf { struct str domain, secret, locals; };
+/* read them from home's control/: 0, or -1 with errno (unreadable) */
+int srs_load(struct srs_conf *, const char *home);
+/* the envelope sender a forward of mail from sender gets, into out: an
+ * SRS0 address at the domain when SRS is wanted and sender is foreign
+ * (not null, not #@[] or a literal, its domain neither the SRS domain
+ * nor in locals), else sender itself; -1 ENOMEM */
+int srs_sender(const struct srs_conf *, const char *sender, time_t now, struct str *out);
 #endif

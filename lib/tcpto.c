@@ -109,3 +109,38 @@ int tcpto_note(const char *path, const struct sockaddr *sa, int failed, time_t n
   close(fd);   /* and with it the lock */
   return r;
 }
+
+int tcpto_list(const char *path, struct tcpto_entry *out, time_t now)
+{
+  struct rec all[TCPTO_SLOTS];
+  int fd, i, n = 0;
+  fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno == ENOENT ? 0 : -1;
+  if (lock(fd, F_RDLCK) < 0 || load(fd, all) < 0) { close(fd); return -1; }
+  close(fd);
+  for (i = 0; i < TCPTO_SLOTS; i++) {
+    struct tcpto_entry *e = out + n;
+    time_t end = (time_t)all[i].last + hold(all[i].fails);
+    if (!all[i].family) continue;
+    e->family = all[i].family;
+    memcpy(e->addr, all[i].addr, sizeof e->addr);
+    e->fails = all[i].fails;
+    e->last = (time_t)all[i].last;
+    e->until = all[i].fails >= TCPTO_FAILS && now < end ? end : 0;
+    n++;
+  }
+  return n;
+}
+
+int tcpto_clear(const char *path)
+{
+  struct rec none[TCPTO_SLOTS];
+  int fd, r = 0;
+  fd = open(path, O_RDWR | O_CLOEXEC);
+  if (fd < 0) return errno == ENOENT ? 0 : -1;
+  memset(none, 0, sizeof none);
+  if (lock(fd, F_WRLCK) < 0) r = -1;
+  else if (pwrite(fd, none, sizeof none, 0) != (ssize_t)sizeof none) r = -1;
+  close(fd);
+  return r;
+}

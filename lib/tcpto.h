@@ -24,4 +24,18 @@ int tcpto_dead(const char *path, const struct sockaddr *, time_t now);
 /* record an attempt: failed 1 counts a failure, 0 forgets the address */
 int tcpto_note(const char *path, const struct sockaddr *, int failed, time_t now);
 
+/* one remembered address, for qmail-tcpto's listing */
+struct tcpto_entry {
+  int family;                  /* AF_INET or AF_INET6 */
+  unsigned char addr[16];
+  unsigned fails;              /* failures in a row */
+  time_t last;                 /* the last one */
+  time_t until;                /* dead until then (0: not dead) */
+};
+/* every remembered address at time now into out[TCPTO_SLOTS]: how many,
+ * 0 when there is no file, -1 error */
+int tcpto_list(const char *path, struct tcpto_entry *out, time_t now);
+/* forget every address (qmail-tcpok): 0, also when there is no file, or -1 */
+int tcpto_clear(const char *path);
+
 #endif

@@ -2,10 +2,11 @@
 # install.sh DESTDIR PREFIX PROG...: install quail under DESTDIR/PREFIX.
 #
 # Programs into bin/ (with qmail's names as links where the interface is
-# the same), man pages into man/, the queue, control/'s defaults (also
-# into doc/control) and the files for this host (only files that do not
-# exist yet, and a self-signed certificate by quail-cert when there is
-# none), users/, alias/ and service
+# the same, and qmail-send, qmail-start, qmail-clean, qmail-lspawn and
+# qmail-rspawn for boot scripts and monitors), man pages into man/, the
+# queue, control/'s defaults (also into doc/control) and the files for this
+# host (only files that do not exist yet, and a self-signed certificate by
+# quail-cert when there is none), users/, alias/ and service
 # directories made from run/ for PREFIX, the systemd unit quail.service.
 # As root without DESTDIR: qmail-style users and groups (made when missing),
 # owners and modes as qmail's; with DESTDIR or as another user the owners
@@ -86,6 +87,14 @@ install_programs() {
   link qmail-showctl showctl;      link qmail-newu newu;         link qmail-popup pop3-login
   link qmail-pop3d pop3d;          link qmail-smtpd smtpd;       link qmail-qmtpd qmtpd
   link qmail-qmqpd qmqpd;          link qmail-qmqpc qmqp-client
+  # what boot scripts and monitors run or look for: qmail-start execs
+  # qmail-send (queue-manager), so ps shows qmail-send; qmail-clean,
+  # qmail-lspawn and qmail-rspawn are queue-manager's own work, and
+  # queue-part says so (queue-part(8))
+  link qmail-send queue-manager;   link qmail-start queue-start
+  link qmail-clean queue-part;     link qmail-lspawn queue-part;  link qmail-rspawn queue-part
+  link qmail-tcpok tcpok;          link qmail-tcpto tcpto;       link qmail-newmrh newmrh
+  link qmail-pw2u pw2u;            link qmail-getpw getpw
   for f in man/*.[0-9]; do
     [ -f "$f" ] || continue
     install -m 644 "$f" "$root/man/man${f##*.}/$(basename "$f")"

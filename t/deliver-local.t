@@ -343,14 +343,21 @@ is "$rc.$(md_count "$H/Maildir")" "0.1" "the line in the body or another recipie
 # ---- permissions ----
 fresh
 qmail .qmail './Maildir/\n'
+# qmail's conf-patrn 002: a group-writable .qmail (umask 002, ezmlm-make's)
+# is read; a world-writable one is refused
 chmod 664 "$H/.qmail"
 dl test '' ''
-is "$rc" 111 "group-writable .qmail: temporary failure"
-like "$out" 'Uh-oh: \.qmail file is writable\. \(#4\.7\.0\)' "qmail's Uh-oh"
+is "$rc.$(md_count "$H/Maildir")" "0.1" "group-writable .qmail: read and followed, as qmail-local does"
+chmod 775 "$H"
+dl test '' ''
+is "$rc.$(md_count "$H/Maildir")" "0.2" "group-writable home: delivered too"
+chmod 755 "$H"
 chmod 646 "$H/.qmail"
 dl test '' ''
 is "$rc" 111 "world-writable .qmail: temporary failure"
-chmod 644 "$H/.qmail"
+like "$out" 'Uh-oh: \.qmail file is writable\. \(#4\.7\.0\)' "qmail's Uh-oh"
+fresh
+qmail .qmail './Maildir/\n'
 chmod 757 "$H"
 dl test '' ''
 is "$rc" 111 "world-writable home: temporary failure"

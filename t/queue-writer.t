@@ -27,7 +27,9 @@ bad() { # NAME ENVELOPE-PRINTF-FORMAT EXPECTED-CODE
   is "$?" "$3" "$1: exit $3"
   is "$(ls -A "$Q/mess" "$Q/tmp" | grep -v : | tr -d '\n')" "" "$1: nothing left behind"
 }
-bad "no recipients" 'Fa@b\0\0' 91
+# qmail-queue's "nothing to deliver": accepted, and nothing lingers
+bad "no recipients (accepted as qmail-queue does)" 'Fa@b\0\0' 0
+bad "null sender, no recipients" 'F\0\0' 0
 bad "not F first" 'Ta@b\0\0' 91
 bad "truncated envelope" 'Fa@b\0Tc@d\0' 91
 bad "empty envelope" '' 91
@@ -182,7 +184,8 @@ print("%d|%s" % (p.wait(), got.decode().strip()))'
 rm -f "$Q"/mess/*
 is "$(report 'Fa@b\0Ttest@localhost\0\0')" "0|quail-queue-writer: queued" "over a socket: the report line, then exit 0"
 is "$(q_ids "$Q" | wc -l)" 1 "and the message is in mess/"
-is "$(report 'Fa@b\0\0')" "91|" "a refused envelope: no report line, exit 91"
+is "$(report 'Ta@b\0\0')" "91|" "a refused envelope: no report line, exit 91"
+is "$(report 'Fa@b\0\0')" "0|" "no recipients: exit 0, no report line (nothing was queued)"
 
 # a file system without user attributes (ramfs, root only): every
 # envelope gets its file

@@ -4,7 +4,8 @@
  *   smtpc-lib ehlo      an EHLO reply's text on stdin: the flags found
  *   smtpc-lib dot N     stdin through the DATA encoder, N bytes at a time
  *   smtpc-lib scan      stdin's facts: "bytes eightbit header_utf8"
- *   smtpc-lib tcpto FILE IP now fail|ok|dead   note an attempt, or ask */
+ *   smtpc-lib tcpto FILE IP now fail|ok|dead   note an attempt, or ask
+ *                       (IP: IPv4, or IPv6 when it has a ':') */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -69,12 +70,14 @@ static int scan(void)
 
 static int tcpto(char **v)
 {
-  struct sockaddr_in sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sin_family = AF_INET;
-  inet_pton(AF_INET, v[1], &sa.sin_addr);
-  if (!strcmp(v[3], "dead")) { printf("%d\n", tcpto_dead(v[0], (struct sockaddr *)&sa, atol(v[2]))); return 0; }
-  return tcpto_note(v[0], (struct sockaddr *)&sa, !strcmp(v[3], "fail"), atol(v[2])) < 0;
+  struct sockaddr_storage ss;     /* IPv4, or IPv6 for an address with ':' */
+  struct sockaddr_in *sa = (struct sockaddr_in *)&ss;
+  struct sockaddr_in6 *sa6 = (struct sockaddr_in6 *)&ss;
+  memset(&ss, 0, sizeof ss);
+  if (strchr(v[1], ':')) { sa6->sin6_family = AF_INET6; inet_pton(AF_INET6, v[1], &sa6->sin6_addr); }
+  else { sa->sin_family = AF_INET; inet_pton(AF_INET, v[1], &sa->sin_addr); }
+  if (!strcmp(v[3], "dead")) { printf("%d\n", tcpto_dead(v[0], (struct sockaddr *)&ss, atol(v[2]))); return 0; }
+  return tcpto_note(v[0], (struct sockaddr *)&ss, !strcmp(v[3], "fail"), atol(v[2])) < 0;
 }
 
 int main(int argc, char **argv)
