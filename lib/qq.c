@@ -180,7 +180,7 @@ int qq_forward(const char *prog, const char *line, const char *sender, char *con
   int r;
   if (qq_open(&q, prog) < 0) return -1;
   *pid = (long)q.pid;
-  if (line) qq_puts(&q, line);
+  if (line) qq_put(&q, line, strlen(line));
   for (;;) {
     ssize_t n = fd_read_retry(fd, b, sizeof b);
     if (n < 0) { qq_abort(&q); return QQ_READ; }
