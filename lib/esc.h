@@ -21,6 +21,8 @@
 #define ESC_OK(d)   "2." d              /* success */
 #define ESC_TEMP(d) "4." d              /* persistent transient failure */
 #define ESC_PERM(d) "5." d              /* permanent failure */
+/* a code the way qmail writes it at the end of a text: "(#5.1.1)" */
+#define ESC_QMAIL(c) "(#" c ")"
 
 /* subject.detail (RFC 3463 section 3; 1.10 RFC 7505; 7.23, 7.24 RFC 7372) */
 #define ESC_OTHER           "0.0"   /* other or undefined status */
@@ -36,7 +38,7 @@
 #define ESC_SYSTEM          "3.0"   /* other or undefined mail system status */
 #define ESC_TOO_BIG         "3.4"   /* message too big for system */
 #define ESC_MISCONFIGURED   "3.5"   /* system incorrectly configured */
-#define ESC_LINK_DOWN       "4.1"   /* no answer from host */
+#define ESC_NO_ANSWER       "4.1"   /* no answer from host (or its link is down) */
 #define ESC_CONNECTION      "4.2"   /* bad connection */
 #define ESC_DNS_TEMP        "4.3"   /* directory server failure */
 #define ESC_UNROUTABLE      "4.4"   /* unable to route */
