@@ -50,9 +50,10 @@ static size_t code_len(const char *s, size_t n, size_t i)
   return k - i;
 }
 
+/* a failure's code: class 4 or 5 */
 static int take(const char *s, size_t len, char out[ESC_MAX])
 {
-  if (!esc_valid(s, len) || len >= ESC_MAX) return -1;
+  if (!esc_valid(s, len) || s[0] == '2' || len >= ESC_MAX) return -1;
   memcpy(out, s, len);
   out[len] = 0;
   return 0;
@@ -84,5 +85,6 @@ int esc_report(const char *s, size_t n, char out[ESC_MAX])
   size_t i;
   for (i = 0; i < n; i++)
     if (at_qmail(s, n, i, out) == 0 || at_reply(s, n, i, out) == 0) return 0;
+  strcpy(out, ESC_PERM(ESC_OTHER));
   return -1;
 }

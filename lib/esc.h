@@ -69,10 +69,11 @@ const char *esc_class(int exitcode);
  * (100, and sysexits' 64, 65, 70, 76, 77, 78, and 112), else 4 */
 const char *esc_exit(int exitcode);
 
-/* the status of a report text s[0..n) into out: the first "(#X.Y.Z)",
- * or the enhanced code after the reply code of a peer's reply that s
- * quotes ("Remote host said: 550 5.1.1 ..."), whichever comes first;
- * 0 found, -1 none (out untouched) */
+/* the status of a failure's report text s[0..n) into out: the first
+ * "(#X.Y.Z)", or the enhanced code after the reply code of a peer's
+ * reply that s quotes ("Remote host said: 550 5.1.1 ..."), whichever
+ * comes first, of class 4 or 5; 0 found, -1 none (out is then 5.0.0: a
+ * failure that gave no code) */
 int esc_report(const char *s, size_t n, char out[ESC_MAX]);
 
 /* is s[0..n) one status code, "[245].D{1,3}.D{1,3}" (RFC 3463) */

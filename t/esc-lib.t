@@ -54,6 +54,8 @@ a code without its hash (5.1.1)	none
 (#9.1.1)	none
 (#5.1.1) then (#4.2.2)	5.1.1
 said: 550 5.1.1 unquoted	none
+Remote host said: 250 2.0.0 ok/(mx [10.0.0.2] ...)	none
+done. (#2.0.0)	none
 TABLE
 
 # exit: qmail-command(8)'s exit codes and their status
