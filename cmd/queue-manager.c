@@ -56,6 +56,7 @@
 #include "buf.h"
 #include "control.h"
 #include "diag.h"
+#include "esc.h"
 #include "exitcode.h"
 #include "fsx.h"
 #include "heap.h"
@@ -109,7 +110,7 @@ struct msg {
   int held;                      /* its envelope went to hold/ while deliveries ran */
   struct rcpt *r;
   size_t nr;
-  struct str fails;              /* permanent failures: rcpt NUL reason NUL */
+  struct str fails;              /* permanent failures: bounce.h's records */
   size_t fails_saved;            /* bytes of fails already in bounce/ID */
   int running;                   /* deliveries in progress */
   int deferred, deferred_remote; /* this round */
@@ -702,13 +703,13 @@ static int bounces_send(struct qm *q, struct msg *m, time_t now)
   size_t i = 0;
   int r = 0;
   if (!is_verp(m)) return bounce_send(q, m, now, &m->fails, msg_sender(m));
-  while (i < m->fails.len && r == 0) {
-    const char *rcpt = m->fails.s + i, *why = rcpt + strlen(rcpt) + 1;
-    size_t end = (size_t)(why - m->fails.s) + strlen(why) + 1;
-    if (str_copyb(&one, rcpt, end - i) < 0) diag_nomem();
-    verp_sender(msg_sender(m), rcpt, &to);
+  while (r == 0) {
+    size_t start = i;
+    struct bounce_rec b;
+    if (!bounce_next(&m->fails, &i, &b)) break;
+    if (str_copyb(&one, m->fails.s + start, i - start) < 0) diag_nomem();
+    verp_sender(msg_sender(m), b.rcpt, &to);
     r = bounce_send(q, m, now, &one, to.s);
-    i = end;
   }
   str_free(&one);
   str_free(&to);
@@ -997,8 +998,8 @@ static void start_local(struct qm *q, struct msg *m, size_t i, struct job *j)
   job_add(q, j, i);
   r = local_user(q, local.s, &u);
   if (r <= 0 || !addr_local_safe(local.s, local.len)) {
-    results_fail_all(q, j, r < 0, r < 0 ? "Unable to read users/cdb. (#4.3.0)"
-                                        : "Sorry, no mailbox here by that name. (#5.1.1)");
+    results_fail_all(q, j, r < 0, r < 0 ? "Unable to read users/cdb. " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM))
+                                        : "Sorry, no mailbox here by that name. " ESC_QMAIL(ESC_PERM(ESC_NO_MAILBOX)));
     goto done;
   }
   /* qmail-local's arguments: user homedir local dash ext domain sender defaultdelivery */
@@ -1009,7 +1010,7 @@ static void start_local(struct qm *q, struct msg *m, size_t i, struct job *j)
     struct child c = { q, j, { -1, -1 }, &u, argv, 0, 0, 0 };
     pid = spawn(q, &c, &fd);
   }
-  if (pid < 0) results_fail_all(q, j, 1, "Unable to fork. (#4.3.0)");
+  if (pid < 0) results_fail_all(q, j, 1, "Unable to fork. " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM)));
   else job_started(q, j, pid, fd);
 done:
   users_free(&u);
@@ -1044,13 +1045,13 @@ static void start_remote(struct qm *q, struct msg *m, size_t i, struct job *j)
     struct child c = { q, j, { -1, -1 }, 0, argv, 0, 0, 0 };
     if (remote_user(q, &c) < 0) {
       free(argv);
-      results_fail_all(q, j, 1, "no user " REMOTE_USER " for remote deliveries (see quail-install(8)). (#4.3.0)");
+      results_fail_all(q, j, 1, "no user " REMOTE_USER " for remote deliveries (see quail-install(8)). " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM)));
       return;
     }
     pid = spawn(q, &c, &fd);
   }
   free(argv);
-  if (pid < 0) results_fail_all(q, j, 1, "Unable to fork. (#4.3.0)");
+  if (pid < 0) results_fail_all(q, j, 1, "Unable to fork. " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM)));
   else job_started(q, j, pid, fd);
 }
 
@@ -1082,7 +1083,7 @@ static void result(struct qm *q, struct job *j, size_t k, char what, const char 
   size_t i = j->ri[k];
   time_t now = time(0);
   if (what == 'Z' && now - m->birth >= (time_t)q->c.lifetime) {
-    static const char old[] = "I'm not going to try again; this message has been in the queue too long. (#4.4.7)";
+    static const char old[] = "I'm not going to try again; this message has been in the queue too long. " ESC_QMAIL(ESC_TEMP(ESC_EXPIRED));
     struct str t = STR_ZERO;
     str_catb(&t, why, whylen);
     str_cats(&t, "\n");
@@ -1102,13 +1103,11 @@ static void result(struct qm *q, struct job *j, size_t k, char what, const char 
     if (j->chan == REMOTE) m->deferred_remote = 1;
     return;
   }
-  if (what == 'D') {
-    str_cats(&m->fails, rcpt_addr(m, i));
-    str_catc(&m->fails, 0);
-    str_catb(&m->fails, why, whylen);
-    while (m->fails.len && (m->fails.s[m->fails.len - 1] == '\n' || !m->fails.s[m->fails.len - 1]))
-      m->fails.len--;
-    str_catc(&m->fails, 0);
+  if (what == 'D') {   /* the failure keeps the report's status as a field */
+    char st[ESC_MAX];
+    while (whylen && (why[whylen - 1] == '\n' || !why[whylen - 1])) whylen--;
+    (void)esc_report(why, whylen, st);
+    (void)bounce_fail(&m->fails, rcpt_addr(m, i), st, why, whylen);
   }
   m->r[i].state = R_DONE;
 }
@@ -1128,7 +1127,7 @@ static void results_local(struct qm *q, struct job *j)
   while (n && (out[n - 1] == '\n' || out[n - 1] == ' ')) n--;
   if (WIFEXITED(st) && WEXITSTATUS(st) == 0) result(q, j, 0, 'K', out, n);
   else if (WIFEXITED(st) && WEXITSTATUS(st) == EXIT_PERM) result(q, j, 0, 'D', out, n);
-  else if (!n) result(q, j, 0, 'Z', "Unable to run deliver-local or it crashed. (#4.3.0)", 51);
+  else if (!n) result(q, j, 0, 'Z', "Unable to run deliver-local or it crashed. " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM)), 51);
   else result(q, j, 0, 'Z', out, n);
 }
 
@@ -1151,7 +1150,7 @@ static void results_remote(struct qm *q, struct job *j)
     return;
   }
   if (nf < j->n + 1) {
-    for (k = 0; k < j->n; k++) result(q, j, k, 'Z', "deliver-remote crashed or gave no report. (#4.3.0)", 52);
+    for (k = 0; k < j->n; k++) result(q, j, k, 'Z', "deliver-remote crashed or gave no report. " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM)), 52);
     return;
   }
   for (k = 0; k < j->n; k++) {
@@ -1267,12 +1266,11 @@ static int msg_held(struct qm *q, struct msg *m)
 /* every pending recipient fails; the bounce follows when nothing runs */
 static void admin_bounce(struct qm *q, struct msg *m, time_t now)
 {
-  static const char why[] = "This message was deleted by the administrator. (#5.0.0)";
+  static const char why[] = "This message was deleted by the administrator. " ESC_QMAIL(ESC_PERM(ESC_OTHER));
   size_t i;
   for (i = 0; i < m->nr; i++) {
     if (m->r[i].state != R_PENDING && m->r[i].state != R_WAIT) continue;
-    if (str_cats(&m->fails, rcpt_addr(m, i)) < 0 || str_catc(&m->fails, 0) < 0 ||
-        str_catb(&m->fails, why, sizeof why) < 0) diag_nomem();
+    if (bounce_fail(&m->fails, rcpt_addr(m, i), ESC_PERM(ESC_OTHER), why, sizeof why - 1) < 0) diag_nomem();
     m->r[i].state = R_DONE;
   }
   log_s(q, "admin bounce msg "); log_u(q, m->id); log_end(q);
