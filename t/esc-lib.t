@@ -6,6 +6,14 @@
 cc -D_GNU_SOURCE -I"$SRC/lib" -o "$T/esc-lib" "$SRC/t/esc-lib.c" "$SRC/obj/libquail.a" ||
   { echo "Bail out! cannot build t/esc-lib.c"; exit 1; }
 
+# table VERB: rows "input<TAB>wanted" on stdin, each through esc-lib VERB
+table() {
+  while IFS='	' read -r in want; do
+    [ -n "$in" ] || continue
+    is "$(printf '%s\n' "$in" | "$T/esc-lib" "$1")" "$want" "$1 $in"
+  done
+}
+
 # every named code makes a valid code in each class
 for d in $(sed -n 's/^#define ESC_[A-Z_0-9]* *"\([0-9.]*\)".*/\1/p' "$SRC/lib/esc.h"); do
   is "$(printf '2.%s\n4.%s\n5.%s\n' "$d" "$d" "$d" | "$T/esc-lib" valid | tr -d '\n')" 111 "named detail $d is valid in every class"
@@ -13,10 +21,7 @@ done
 is "$(sed -n 's/^#define \(ESC_[A-Z_0-9]*\) *"[0-9.]*".*/\1/p' "$SRC/lib/esc.h" | sort | uniq -d)" "" "no name is defined twice"
 
 # valid: what RFC 3463 allows
-while IFS='	' read -r in want; do
-  [ -n "$in" ] || continue
-  is "$(printf '%s\n' "$in" | "$T/esc-lib" valid)" "$want" "valid $in"
-done <<'TABLE'
+table valid <<'TABLE'
 5.1.1	1
 4.3.0	1
 2.0.0	1
@@ -34,10 +39,7 @@ x.1.1	0
 TABLE
 
 # report: the status a report text carries, at its two places
-while IFS='	' read -r in want; do
-  [ -n "$in" ] || continue
-  is "$(printf '%s\n' "$in" | "$T/esc-lib" report)" "$want" "report $in"
-done <<'TABLE'
+table report <<'TABLE'
 Sorry, no mailbox here by that name. (#5.1.1)	5.1.1
 Unable to open ./Maildir/: Permission denied. (#4.3.0)	4.3.0
 Sorry, null.test accepts no mail: it publishes a null MX (RFC 7505). (#5.1.10)	5.1.10
@@ -59,10 +61,7 @@ done. (#2.0.0)	none
 TABLE
 
 # exit: qmail-command(8)'s exit codes and their status
-while IFS='	' read -r in want; do
-  [ -n "$in" ] || continue
-  is "$(printf '%s\n' "$in" | "$T/esc-lib" exit)" "$want" "exit $in"
-done <<'TABLE'
+table exit <<'TABLE'
 0	2.0.0
 99	2.0.0
 100	5.3.0
