@@ -5,7 +5,7 @@
 # part quotes the reason exactly as it was given.
 . "$(dirname "$0")/lib.sh"
 [ -f "$SRC/obj/libquail.a" ] || skip_all "obj/libquail.a is not built (make first)"
-cc -D_GNU_SOURCE -I"$SRC/lib" -o "$T/bounce-lib" "$SRC/t/bounce-lib.c" "$SRC/obj/libquail.a" ||
+${TEST_CC:-cc} -D_GNU_SOURCE -I"$SRC/lib" -o "$T/bounce-lib" "$SRC/t/bounce-lib.c" "$SRC/obj/libquail.a" ||
   { echo "Bail out! cannot build t/bounce-lib.c"; exit 1; }
 
 # one record a line: rcpt, status ('-': a record from before the field),

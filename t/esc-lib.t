@@ -3,7 +3,7 @@
 # (t/esc-lib.c) built against obj/libquail.a.
 . "$(dirname "$0")/lib.sh"
 [ -f "$SRC/obj/libquail.a" ] || skip_all "obj/libquail.a is not built (make first)"
-cc -D_GNU_SOURCE -I"$SRC/lib" -o "$T/esc-lib" "$SRC/t/esc-lib.c" "$SRC/obj/libquail.a" ||
+${TEST_CC:-cc} -D_GNU_SOURCE -I"$SRC/lib" -o "$T/esc-lib" "$SRC/t/esc-lib.c" "$SRC/obj/libquail.a" ||
   { echo "Bail out! cannot build t/esc-lib.c"; exit 1; }
 
 # table VERB: rows "input<TAB>wanted" on stdin, each through esc-lib VERB
