@@ -26,13 +26,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 #include "addr.h"
 #include "buf.h"
 #include "control.h"
 #include "diag.h"
+#include "esc.h"
 #include "exitcode.h"
 #include "home.h"
 #include "maildir.h"
@@ -82,100 +82,100 @@ static struct {
 
 /* Every failure is one report line: what went wrong, the file it concerns
  * (or ""), the system's reason when sys is set, then qmail's enhanced
- * status code "(#X.Y.Z)", whose class agrees with the exit code. */
-static void NORETURN die(int code, const char *esc, const char *what, const char *name, int sys)
+ * status code "(#X.Y.Z)": the class follows from the exit code (esc.h). */
+static void NORETURN die(int code, const char *detail, const char *what, const char *name, int sys)
 {
   const char *reason = sys ? strerror(errno) : "";
-  diag_report(code, what, name, sys ? ": " : "", reason, ". (#", esc, ")", (char *)0);
+  diag_report(code, what, name, sys ? ": " : "", reason, ". (#", esc_class(code), detail, ")", (char *)0);
 }
 /* a full disk or quota is "mailbox full", anything else a system error */
 static const char *esc_errno(void)
 {
-  return errno == ENOSPC || errno == EDQUOT ? "4.2.2" : "4.3.0";
+  return errno == ENOSPC || errno == EDQUOT ? ESC_MAILBOX_FULL : ESC_SYSTEM;
 }
 
 static void NORETURN die_usage(void) { diag_usage(USAGE); }
-static void NORETURN die_nomem(void) { die(EXIT_TEMP, "4.3.0", "Out of memory", "", 0); }
+static void NORETURN die_nomem(void) { die(EXIT_TEMP, ESC_SYSTEM, "Out of memory", "", 0); }
 static void NORETURN die_rewind(void)
 {
-  die(EXIT_TEMP, "4.3.0", "Unable to rewind the message", "", 1);
+  die(EXIT_TEMP, ESC_SYSTEM, "Unable to rewind the message", "", 1);
 }
 static void NORETURN die_read(void)
 {
-  die(EXIT_TEMP, "4.3.0", "Unable to read the message", "", 1);
+  die(EXIT_TEMP, ESC_SYSTEM, "Unable to read the message", "", 1);
 }
 static void NORETURN die_chdir(const char *d)
 {
-  die(EXIT_TEMP, "4.3.0", "Unable to switch to ", d, 1);
+  die(EXIT_TEMP, ESC_SYSTEM, "Unable to switch to ", d, 1);
 }
 static void NORETURN die_stathome(void)
 {
-  die(EXIT_TEMP, "4.3.0", "Unable to stat the home directory", "", 1);
+  die(EXIT_TEMP, ESC_SYSTEM, "Unable to stat the home directory", "", 1);
 }
 static void NORETURN die_homewritable(void)
 {
-  die(EXIT_TEMP, "4.7.0", "Uh-oh: home directory is writable", "", 0);
+  die(EXIT_TEMP, ESC_SECURITY, "Uh-oh: home directory is writable", "", 0);
 }
 static void NORETURN die_sticky(void)
 {
-  die(EXIT_TEMP, "4.2.1", "Home directory is sticky: user is editing his .qmail file", "", 0);
+  die(EXIT_TEMP, ESC_MAILBOX_BUSY, "Home directory is sticky: user is editing his .qmail file", "", 0);
 }
 static void NORETURN die_unsafe(void)
 {
-  die(EXIT_PERM, "5.1.1", "Sorry, the address extension is not a safe file name", "", 0);
+  die(EXIT_PERM, ESC_NO_MAILBOX, "Sorry, the address extension is not a safe file name", "", 0);
 }
 static void NORETURN die_nomailbox(void)
 {
-  die(EXIT_PERM, "5.1.1", "Sorry, no mailbox here by that name", "", 0);
+  die(EXIT_PERM, ESC_NO_MAILBOX, "Sorry, no mailbox here by that name", "", 0);
 }
 static void NORETURN die_loop(void)
 {
-  die(EXIT_PERM, "5.4.6", "This message is looping: it already has my Delivered-To line", "", 0);
+  die(EXIT_PERM, ESC_LOOP, "This message is looping: it already has my Delivered-To line", "", 0);
 }
 static void NORETURN die_qmail(const char *fn)
 {
-  die(EXIT_TEMP, "4.3.0", "Unable to open ", fn, 1);
+  die(EXIT_TEMP, ESC_SYSTEM, "Unable to open ", fn, 1);
 }
 static void NORETURN die_qmailwritable(void)
 {
-  die(EXIT_TEMP, "4.7.0", "Uh-oh: .qmail file is writable", "", 0);
+  die(EXIT_TEMP, ESC_SECURITY, "Uh-oh: .qmail file is writable", "", 0);
 }
 static void NORETURN die_qmailbig(const char *fn)
 {
-  die(EXIT_TEMP, "4.7.0", "Uh-oh: .qmail file is too large: ", fn, 0);
+  die(EXIT_TEMP, ESC_SECURITY, "Uh-oh: .qmail file is too large: ", fn, 0);
 }
 static void NORETURN die_blankfirst(void)
 {
-  die(EXIT_TEMP, "4.2.1", "Uh-oh: first line of .qmail file is blank", "", 0);
+  die(EXIT_TEMP, ESC_MAILBOX_BUSY, "Uh-oh: first line of .qmail file is blank", "", 0);
 }
 static void NORETURN die_xbitfile(void)
 {
-  die(EXIT_TEMP, "4.7.0", "Uh-oh: .qmail has file delivery but has x bit set", "", 0);
+  die(EXIT_TEMP, ESC_SECURITY, "Uh-oh: .qmail has file delivery but has x bit set", "", 0);
 }
 static void NORETURN die_xbitprog(void)
 {
-  die(EXIT_TEMP, "4.7.0", "Uh-oh: .qmail has prog delivery but has x bit set", "", 0);
+  die(EXIT_TEMP, ESC_SECURITY, "Uh-oh: .qmail has prog delivery but has x bit set", "", 0);
 }
 static void NORETURN die_badforward(const char *a)
 {
-  die(EXIT_TEMP, "4.7.0", "Uh-oh: bad forward address: ", a, 0);
+  die(EXIT_TEMP, ESC_SECURITY, "Uh-oh: bad forward address: ", a, 0);
 }
 static void NORETURN die_srscontrol(void)
 {
-  die(EXIT_TEMP, "4.3.0", "Unable to read control/srsdomain, srssecret or locals", "", 1);
+  die(EXIT_TEMP, ESC_SYSTEM, "Unable to read control/srsdomain, srssecret or locals", "", 1);
 }
 static void NORETURN die_control(void)
 {
-  die(EXIT_TEMP, "4.3.0", "Unable to read control/timeoutlocal", "", 1);
+  die(EXIT_TEMP, ESC_SYSTEM, "Unable to read control/timeoutlocal", "", 1);
 }
-static void NORETURN die_fork(void) { die(EXIT_TEMP, "4.3.0", "Unable to start a process", "", 1); }
+static void NORETURN die_fork(void) { die(EXIT_TEMP, ESC_SYSTEM, "Unable to start a process", "", 1); }
 static void NORETURN die_maildir(const char *d)
 {
   die(EXIT_TEMP, esc_errno(), "Unable to deliver to Maildir ", d, 1);
 }
 static void NORETURN die_mboxopen(const char *fn)
 {
-  die(EXIT_TEMP, "4.2.1", "Unable to open ", fn, 1);
+  die(EXIT_TEMP, ESC_MAILBOX_BUSY, "Unable to open ", fn, 1);
 }
 static void NORETURN die_mboxwrite(const char *fn)
 {
@@ -183,24 +183,24 @@ static void NORETURN die_mboxwrite(const char *fn)
 }
 static void NORETURN die_slowlock(void)
 {
-  die(EXIT_TEMP, "4.3.0", "File has been locked for 30 seconds straight", "", 0);
+  die(EXIT_TEMP, ESC_SYSTEM, "File has been locked for 30 seconds straight", "", 0);
 }
-static void NORETURN die_crashed(void) { die(EXIT_TEMP, "4.3.0", "Aack, child crashed", "", 0); }
+static void NORETURN die_crashed(void) { die(EXIT_TEMP, ESC_SYSTEM, "Aack, child crashed", "", 0); }
 static void NORETURN die_progtimeout(void)
 {
-  die(EXIT_TEMP, "4.3.0", "Timeout on program delivery", "", 0);
+  die(EXIT_TEMP, ESC_SYSTEM, "Timeout on program delivery", "", 0);
 }
-static void NORETURN die_shell(void) { die(EXIT_TEMP, "4.3.0", "Unable to run /bin/sh", "", 1); }
+static void NORETURN die_shell(void) { die(EXIT_TEMP, ESC_SYSTEM, "Unable to run /bin/sh", "", 1); }
 /* a failing program that said nothing: its exit code is the reason */
 static void NORETURN die_progsilent(int code, const char *num)
 {
-  die(code, code == EXIT_PERM ? "5.3.0" : "4.3.0", "Program failed with exit code ", num, 0);
+  die(code, ESC_SYSTEM, "Program failed with exit code ", num, 0);
 }
-static void NORETURN die_qqstart(const char *p) { die(EXIT_TEMP, "4.3.0", "Unable to run ", p, 1); }
+static void NORETURN die_qqstart(const char *p) { die(EXIT_TEMP, ESC_SYSTEM, "Unable to run ", p, 1); }
 static void NORETURN die_forward(int qq)
 {
-  if (qq_temporary(qq)) die(EXIT_TEMP, "4.3.0", "Unable to forward message: ", qq_text(qq), 0);
-  die(EXIT_PERM, "5.3.0", "Unable to forward message: ", qq_text(qq), 0);
+  if (qq_temporary(qq)) die(EXIT_TEMP, ESC_SYSTEM, "Unable to forward message: ", qq_text(qq), 0);
+  die(EXIT_PERM, ESC_SYSTEM, "Unable to forward message: ", qq_text(qq), 0);
 }
 
 /* The timer of a delivery: a program's process group is killed (the
@@ -215,7 +215,7 @@ static void on_alarm(int sig)
   }
   if (watch.maildir) maildir_abort(watch.maildir);
   if (watch.mbox) mbox_abort(watch.mbox);
-  die(EXIT_TEMP, "4.3.0", "Timeout on file delivery", "", 0);
+  die(EXIT_TEMP, ESC_SYSTEM, "Timeout on file delivery", "", 0);
 }
 
 static void rewind_message(void)
@@ -563,19 +563,13 @@ static void deliver_mbox(const struct job *j, const char *fn)
   if (r == -2) die_mboxwrite(fn);
 }
 
-/* qmail-command(8): what a program's exit code means */
+/* qmail-command(8): what a program's exit code means (esc.h's table) */
 enum outcome { DONE, STOP, PERM, TEMP };
 static enum outcome program_outcome(int code)
 {
-  switch (code) {
-  case EXIT_OK: return DONE;
-  case EXIT_STOP: return STOP;
-  case EXIT_PERM: case EX_USAGE: case EX_DATAERR: case EX_SOFTWARE:
-  case EX_PROTOCOL: case EX_NOPERM: case EX_CONFIG: case 112:
-    return PERM;
-  default:
-    return TEMP;
-  }
+  const char *st = esc_exit(code);
+  if (code == EXIT_STOP) return STOP;
+  return st[0] == '2' ? DONE : st[0] == '5' ? PERM : TEMP;
 }
 
 static void NORETURN run_program(const char *cmd, int out)

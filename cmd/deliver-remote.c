@@ -44,6 +44,7 @@
 #include "buf.h"
 #include "control.h"
 #include "diag.h"
+#include "esc.h"
 #include "dns.h"
 #include "ipme.h"
 #include "exitcode.h"
@@ -130,57 +131,57 @@ static struct job *the_job;   /* for the few failures before a job exists */
 
 static void __attribute__((noreturn)) temp_nomem(void)
 {
-  all_fail(the_job, 'Z', "Out of memory. (#4.3.0)", 0, 0);
+  all_fail(the_job, 'Z', "Out of memory. " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM)), 0, 0);
 }
 static void __attribute__((noreturn)) temp_home(void)
 {
-  all_fail(the_job, 'Z', "Unable to enter the quail home directory: ", strerror(errno), ". (#4.3.0)");
+  all_fail(the_job, 'Z', "Unable to enter the quail home directory: ", strerror(errno), ". " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM)));
 }
 static void __attribute__((noreturn)) temp_control(const char *file)
 {
-  all_fail(the_job, 'Z', "Unable to read control/", file, ". (#4.3.0)");
+  all_fail(the_job, 'Z', "Unable to read control/", file, ". " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM)));
 }
 static void __attribute__((noreturn)) temp_read(void)
 {
-  all_fail(the_job, 'Z', "Unable to read the message: ", strerror(errno), ". (#4.3.0)");
+  all_fail(the_job, 'Z', "Unable to read the message: ", strerror(errno), ". " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM)));
 }
 static void __attribute__((noreturn)) temp_resolver(void)
 {
-  all_fail(the_job, 'Z', "Unable to set up the DNS resolver: ", strerror(errno), ". (#4.3.0)");
+  all_fail(the_job, 'Z', "Unable to set up the DNS resolver: ", strerror(errno), ". " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM)));
 }
 static void __attribute__((noreturn)) temp_dns(const char *host)
 {
-  all_fail(the_job, 'Z', "Sorry, the DNS lookup of ", host, " failed temporarily. (#4.4.3)");
+  all_fail(the_job, 'Z', "Sorry, the DNS lookup of ", host, " failed temporarily. " ESC_QMAIL(ESC_TEMP(ESC_DNS_TEMP)));
 }
 static void __attribute__((noreturn)) perm_dns(const char *host)
 {
-  all_fail(the_job, 'D', "Sorry, I couldn't find any host named ", host, ". (#5.1.2)");
+  all_fail(the_job, 'D', "Sorry, I couldn't find any host named ", host, ". " ESC_QMAIL(ESC_PERM(ESC_NO_HOST)));
 }
 static void __attribute__((noreturn)) perm_nomx(void)
 {
-  all_fail(the_job, 'D', "Sorry, I couldn't find a mail exchanger or IP address. (#5.4.4)", 0, 0);
+  all_fail(the_job, 'D', "Sorry, I couldn't find a mail exchanger or IP address. " ESC_QMAIL(ESC_PERM(ESC_UNROUTABLE)), 0, 0);
 }
 static void __attribute__((noreturn)) perm_ipme(void)
 {
   all_fail(the_job, 'D', "Sorry. Although I'm listed as a best-preference MX or A for that host,\n"
-           "it isn't in my control/locals file, so I don't treat it as local. (#5.4.6)", 0, 0);
+           "it isn't in my control/locals file, so I don't treat it as local. " ESC_QMAIL(ESC_PERM(ESC_LOOP)), 0, 0);
 }
 
 static void __attribute__((noreturn)) perm_nullmx(const char *domain)
 {
-  all_fail(the_job, 'D', "Sorry, ", domain, " accepts no mail: it publishes a null MX (RFC 7505). (#5.1.10)");
+  all_fail(the_job, 'D', "Sorry, ", domain, " accepts no mail: it publishes a null MX (RFC 7505). " ESC_QMAIL(ESC_PERM(ESC_NULL_MX)));
 }
 static void __attribute__((noreturn)) temp_linkdown(const char *link)
 {
-  all_fail(the_job, 'Z', "The link ", link, " is down: the message waits until it is up. (#4.4.1)");
+  all_fail(the_job, 'Z', "The link ", link, " is down: the message waits until it is up. " ESC_QMAIL(ESC_TEMP(ESC_NO_ANSWER)));
 }
 static void __attribute__((noreturn)) temp_creds(const char *why)
 {
-  all_fail(the_job, 'Z', "control/smtpcredentials ", why, ". (#4.3.0)");
+  all_fail(the_job, 'Z', "control/smtpcredentials ", why, ". " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM)));
 }
 static void __attribute__((noreturn)) perm_sender(void)
 {
-  all_fail(the_job, 'D', "The sender address holds control characters. (#5.1.7)", 0, 0);
+  all_fail(the_job, 'D', "The sender address holds control characters. " ESC_QMAIL(ESC_PERM(ESC_BAD_SENDER)), 0, 0);
 }
 
 /* ---- the report ---- */
@@ -212,7 +213,7 @@ static void __attribute__((noreturn)) all_fail(struct job *j, char what, const c
   if (str_catc(&j->report, what) < 0 || str_cats(&j->report, s1) < 0 ||
       (s2 && str_cats(&j->report, s2) < 0) || (s3 && str_cats(&j->report, s3) < 0) ||
       str_catc(&j->report, 0) < 0) {
-    static const char nomem[] = "ZOut of memory. (#4.3.0)";
+    static const char nomem[] = "ZOut of memory. " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM));
     j->report.s = (char *)nomem;
     j->report.len = sizeof nomem;
   }
@@ -523,9 +524,9 @@ static enum next quit_next(struct conn *c)
 /* a session that went wrong before the message was sent: try the next address */
 static enum next give_up(struct job *j, struct conn *c, unsigned code, const char *what)
 {
-  if (code) describe(&j->last, c, 1, what, "4.4.2");
+  if (code) describe(&j->last, c, 1, what, ESC_TEMP(ESC_CONNECTION));
   else describe(&j->last, c, 0, c->critical ? "dropped the connection after the message; possible duplicate" :
-                                                  "dropped the connection or timed out", "4.4.2");
+                                                  "dropped the connection or timed out", ESC_TEMP(ESC_CONNECTION));
   return quit_next(c);
 }
 
@@ -574,7 +575,7 @@ static enum next starttls(struct job *j, struct conn *c)
     catb(&j->last, c->host.s, c->host.len);
     cat(&j->last, " failed: ");
     cat(&j->last, e == EPROTO ? tlsx_error(&c->tls) : strerror(e));
-    cat(&j->last, " (control/tlsdestinations requires a verified certificate). (#4.7.5)");
+    cat(&j->last, " (control/tlsdestinations requires a verified certificate). " ESC_QMAIL(ESC_TEMP(ESC_CRYPTO)));
     tlsx_close(&c->tls);
     return NEXT;
   }
@@ -589,7 +590,7 @@ static enum next auth(struct job *j, struct conn *c)
   struct str arg = STR_ZERO, raw = STR_ZERO;
   unsigned code;
   if (!c->tls_on) {
-    describe(&j->last, c, 0, "offers no STARTTLS: the password in control/smtpcredentials is not sent in the clear", "4.7.0");
+    describe(&j->last, c, 0, "offers no STARTTLS: the password in control/smtpcredentials is not sent in the clear", ESC_TEMP(ESC_SECURITY));
     return quit_next(c);
   }
   if (c->ext.flags & SMTPC_AUTH_PLAIN) {
@@ -604,7 +605,7 @@ static enum next auth(struct job *j, struct conn *c)
     if (code == 334 && b64_encode(&arg, j->pass.s, j->pass.len) == 0) code = ask(c, "", &arg);
   } else {
     code = 0;
-    describe(&j->last, c, 0, "offers neither AUTH PLAIN nor AUTH LOGIN", "4.7.0");
+    describe(&j->last, c, 0, "offers neither AUTH PLAIN nor AUTH LOGIN", ESC_TEMP(ESC_SECURITY));
     str_free(&arg); str_free(&raw);
     return NEXT;
   }
@@ -635,18 +636,18 @@ static void precheck(struct job *j, struct conn *c)
   size_t i;
   struct str t = STR_ZERO;
   if ((c->ext.flags & SMTPC_SIZE) && c->ext.size && j->scan.bytes > c->ext.size) {
-    describe(&t, c, 0, "accepts no message this large (SIZE)", "5.3.4");
+    describe(&t, c, 0, "accepts no message this large (SIZE)", ESC_PERM(ESC_TOO_BIG));
     finish(j, 'D', &t);
   }
   if (c->ext.flags & SMTPC_SMTPUTF8) return;
   if (j->utf8_sender) {
-    describe(&t, c, 0, "does not support SMTPUTF8, which the non-ASCII sender address needs", "5.6.7");
+    describe(&t, c, 0, "does not support SMTPUTF8, which the non-ASCII sender address needs", ESC_PERM(ESC_NEED_UTF8));
     finish(j, 'D', &t);
   }
   for (i = 0; i < j->nr; i++)
     if (smtpc_8bit(j->rcpt[i])) {
       j->res[i] = 'h';
-      describe(&j->why[i], c, 0, "does not support SMTPUTF8, which this non-ASCII address needs", "5.6.7");
+      describe(&j->why[i], c, 0, "does not support SMTPUTF8, which this non-ASCII address needs", ESC_PERM(ESC_NEED_UTF8));
     }
   str_free(&t);
 }
@@ -676,7 +677,7 @@ static int rcpt_result(struct job *j, struct conn *c, size_t i)
   if (!code) return -1;
   if (code >= 200 && code < 300) { j->res[i] = 'r'; return 1; }
   j->res[i] = code >= 500 ? 'h' : 's';
-  describe(&j->why[i], c, 1, "does not like the recipient", code >= 500 ? "5.0.0" : "4.0.0");
+  describe(&j->why[i], c, 1, "does not like the recipient", code >= 500 ? ESC_PERM(ESC_OTHER) : ESC_TEMP(ESC_OTHER));
   return 0;
 }
 
@@ -696,12 +697,12 @@ static enum next data(struct job *j, struct conn *c, char *saved)
   c->critical = 1;
   code = get_reply(c);
   if (!code) {
-    describe(&t, c, 0, "dropped the connection after the message; possible duplicate", "4.4.2");
+    describe(&t, c, 0, "dropped the connection after the message; possible duplicate", ESC_TEMP(ESC_CONNECTION));
     finish(j, 'Z', &t);
   }
   quit(c);
   describe(&t, c, 1, code < 300 ? "accepted the message" : "failed after I sent the message",
-           code < 300 ? "2.0.0" : code >= 500 ? "5.0.0" : "4.0.0");
+           code < 300 ? ESC_OK(ESC_OTHER) : code >= 500 ? ESC_PERM(ESC_OTHER) : ESC_TEMP(ESC_OTHER));
   finish(j, code < 300 ? 'K' : code >= 500 ? 'D' : 'Z', &t);
 }
 
@@ -717,7 +718,7 @@ static enum next transaction(struct job *j, struct conn *c, char *saved)
   if (pipe && (send_rcpts(j, c, &arg) < 0 || put(c, "DATA\r\n") < 0)) return give_up(j, c, 0, "");
   if (buf_flush(&c->out) < 0 || !(code = get_reply(c))) return give_up(j, c, 0, "");
   if (code >= 500) {
-    describe(&t, c, 1, "refused the sender", "5.0.0");
+    describe(&t, c, 1, "refused the sender", ESC_PERM(ESC_OTHER));
     quit(c);
     finish(j, 'D', &t);
   }
@@ -739,13 +740,13 @@ static enum next transaction(struct job *j, struct conn *c, char *saved)
     if (code == 354 && accepted) return data(j, c, saved);
     if (code == 354) { (void)put(c, ".\r\n"); (void)buf_flush(&c->out); (void)get_reply(c); }
     else if (accepted) {
-      describe(&t, c, 1, "failed on the DATA command", code >= 500 ? "5.0.0" : "4.0.0");
+      describe(&t, c, 1, "failed on the DATA command", code >= 500 ? ESC_PERM(ESC_OTHER) : ESC_TEMP(ESC_OTHER));
       quit(c);
       finish(j, code >= 500 ? 'D' : 'Z', &t);
     }
   }
   quit(c);
-  describe(&t, c, 0, "accepted none of the recipients", "5.0.0");
+  describe(&t, c, 0, "accepted none of the recipients", ESC_PERM(ESC_OTHER));
   finish(j, 'D', &t);
 }
 
@@ -759,7 +760,7 @@ static enum next smtp(struct job *j, struct conn *c, int try_tls)
   if (code < 200 || code >= 300) return give_up(j, c, code, "did not greet me");
   if ((n = hello(j, c)) != DONE) return n;
   if (j->tls_verify && !(c->ext.flags & SMTPC_STARTTLS)) {
-    describe(&j->last, c, 0, "offers no STARTTLS, which control/tlsdestinations requires", "4.7.5");
+    describe(&j->last, c, 0, "offers no STARTTLS, which control/tlsdestinations requires", ESC_TEMP(ESC_CRYPTO));
     return quit_next(c);
   }
   if (try_tls && (c->ext.flags & SMTPC_STARTTLS) && (n = starttls(j, c)) != DONE) return n;
@@ -795,18 +796,18 @@ static enum next qmtp(struct job *j, struct conn *c)
   c->critical = 1;
   for (i = 0; i < j->nr; i++) {
     if (ns_get(&c->in, &r, QMTP_REPLY_MAX) != 1 || !r.len) {
-      describe(&t, c, 0, "dropped the connection after the message; possible duplicate", "4.4.2");
+      describe(&t, c, 0, "dropped the connection after the message; possible duplicate", ESC_TEMP(ESC_CONNECTION));
       finish(j, 'Z', &t);
     }
     j->res[i] = r.s[0] == 'K' ? 'r' : r.s[0] == 'D' ? 'h' : 's';
     c->rep.text.len = 0;
     catb(&c->rep.text, r.s + 1, r.len - 1);
     if (r.s[0] == 'K' && !ok++) catb(&first, r.s + 1, r.len - 1);
-    describe(&j->why[i], c, 1, r.s[0] == 'K' ? "accepted the message" : "does not like the recipient", "4.0.0");
+    describe(&j->why[i], c, 1, r.s[0] == 'K' ? "accepted the message" : "does not like the recipient", ESC_TEMP(ESC_OTHER));
   }
   str_free(&r);
   if (ok) { c->rep.text.len = 0; catb(&c->rep.text, first.s, first.len); }
-  describe(&t, c, 1, ok ? "accepted the message" : "accepted none of the recipients", "5.0.0");
+  describe(&t, c, 1, ok ? "accepted the message" : "accepted none of the recipients", ESC_PERM(ESC_OTHER));
   finish(j, ok ? 'K' : 'D', &t);
 }
 
@@ -876,7 +877,7 @@ static enum next try_target(struct job *j, struct conn *c, const struct dns_targ
       catb(&j->last, c->host.s, c->host.len);
       cat(&j->last, ": ");
       cat(&j->last, strerror(e));
-      cat(&j->last, ". (#4.4.1)");
+      cat(&j->last, ". " ESC_QMAIL(ESC_TEMP(ESC_NO_ANSWER)));
       return NEXT;
     }
     (void)tcpto_note(j->cf.tcpto, (const struct sockaddr *)&t->sa, 0, time(0));
@@ -899,8 +900,8 @@ static void deliver(struct job *j, const struct dns_targets *t)
   }
   if (dead == t->n)
     all_fail(j, 'Z', "Sorry, every address of the destination timed out recently (queue/lock/tcpto); "
-                     "I will try again later. (#4.4.1)", 0, 0);
-  if (!j->last.len) cat(&j->last, "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)");
+                     "I will try again later. " ESC_QMAIL(ESC_TEMP(ESC_NO_ANSWER)), 0, 0);
+  if (!j->last.len) cat(&j->last, "Sorry, I wasn't able to establish an SMTP connection. " ESC_QMAIL(ESC_TEMP(ESC_NO_ANSWER)));
   if (str_0(&j->last) < 0) temp_nomem();
   all_fail(j, 'Z', j->last.s, 0, 0);
 }
@@ -926,7 +927,7 @@ static void setup_job(struct job *j, int argc, char **argv)
     for (s = j->rcpt[i]; *s; s++)
       if ((unsigned char)*s < 32 || *s == 127) {
         j->res[i] = 'h';
-        cat(&j->why[i], "The recipient address holds control characters. (#5.1.3)");
+        cat(&j->why[i], "The recipient address holds control characters. " ESC_QMAIL(ESC_PERM(ESC_BAD_RCPT)));
         break;
       }
     if (smtpc_8bit(j->rcpt[i])) j->utf8_any = 1;
@@ -943,7 +944,7 @@ int main(int argc, char **argv)
   signal(SIGPIPE, SIG_IGN);
   the_job = &j;
   if (argc < 4 || (size_t)argc - 3 > RCPTS_MAX) {
-    static const char usage[] = "DI (deliver-remote) was invoked improperly. (#5.3.5)";
+    static const char usage[] = "DI (deliver-remote) was invoked improperly. " ESC_QMAIL(ESC_PERM(ESC_MISCONFIGURED));
     (void)fd_write_all(1, usage, sizeof usage);
     diag_usage("host sender recipient...");
   }

@@ -37,6 +37,7 @@
 #include "buf.h"
 #include "control.h"
 #include "diag.h"
+#include "esc.h"
 #include "dns.h"
 #include "exitcode.h"
 #include "home.h"
@@ -219,15 +220,18 @@ static unsigned transaction(struct session *s, struct buf *m, int fd)
 static int bounce(struct session *s, const char *path, int fd, const struct stat *st)
 {
   struct bounce b;
-  struct str head = STR_ZERO, tail = STR_ZERO, from = STR_ZERO, fails = STR_ZERO, qprog = STR_ZERO;
+  struct str head = STR_ZERO, tail = STR_ZERO, from = STR_ZERO, fails = STR_ZERO, qprog = STR_ZERO, why = STR_ZERO;
+  char status[ESC_MAX];
   struct qq q;
   char in[READ_SIZE];
   const char *env = getenv("QMAILQUEUE");
   int code;
   if (!s->sender.len) return 0;   /* a bounce of a bounce: nobody to tell */
-  if (str_catf(&from, "MAILER-DAEMON@%s", s->me.s) < 0 || str_cats(&fails, s->rcpt.s) < 0 ||
-      str_catc(&fails, 0) < 0 || str_cats(&fails, "Remote host said: ") < 0 || str_catb(&fails, s->rep.text.s, s->rep.text.len) < 0 || str_catc(&fails, 0) < 0)
+  if (str_catf(&from, "MAILER-DAEMON@%s", s->me.s) < 0 ||
+      str_cats(&why, "Remote host said: ") < 0 || str_catb(&why, s->rep.text.s, s->rep.text.len) < 0)
     diag_nomem();
+  (void)esc_report(why.s, why.len, status);
+  if (bounce_fail(&fails, s->rcpt.s, status, why.s, why.len) < 0) diag_nomem();
   memset(&b, 0, sizeof b);
   b.host = s->me.s; b.from = from.s; b.to = s->sender.s; b.sender = s->sender.s;
   b.arrival = st->st_mtime; b.now = time(0); b.id = (unsigned long)st->st_ino; b.fails = &fails;
@@ -248,7 +252,7 @@ static int bounce(struct session *s, const char *path, int fd, const struct stat
   qq_to(&q, s->sender.s);
   code = qq_close(&q);
   if (code) diag_warn("unable to queue the bounce for ", path, ": ", qq_text(code), (char *)0);
-  str_free(&head); str_free(&tail); str_free(&from); str_free(&fails); str_free(&qprog);
+  str_free(&head); str_free(&tail); str_free(&from); str_free(&fails); str_free(&qprog); str_free(&why);
   return code ? -1 : 0;
 }
 

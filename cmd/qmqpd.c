@@ -33,6 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "diag.h"
+#include "esc.h"
 #include "exitcode.h"
 #include "home.h"
 #include "netstring.h"
@@ -48,15 +49,15 @@ enum reply { R_QUEUED, R_BADADDR, R_TOOMANY, R_NORCPT, R_NOQUEUE, R_NOWAIT, R_BI
              R_DENIED };
 static const char *const replies[] = {
   [R_QUEUED]  = "",
-  [R_BADADDR] = "Dsorry, I can't accept addresses like that (#5.1.3)",
-  [R_TOOMANY] = "Dsorry, too many recipients (#5.5.3)",
-  [R_NORCPT]  = "Dsorry, the message has no recipients (#5.5.1)",
-  [R_NOQUEUE] = "Zunable to start the queue program (#4.3.0)",
-  [R_NOWAIT]  = "Zunable to learn whether the queue program succeeded (#4.3.0)",
-  [R_BIG]     = "Dsorry, that message size exceeds my databytes limit (#5.3.4)",
-  [R_NUL]     = "Dsorry, the message holds a NUL byte (#5.6.0)",
-  [R_BARECR]  = "Dsorry, a bare CR in the message: lines must end with LF (#5.6.0)",
-  [R_DENIED]  = "Dsorry, this client may not use QMQP: RELAYCLIENT is not set for it (#5.7.1)",
+  [R_BADADDR] = "Dsorry, I can't accept addresses like that " ESC_QMAIL(ESC_PERM(ESC_BAD_RCPT)),
+  [R_TOOMANY] = "Dsorry, too many recipients " ESC_QMAIL(ESC_PERM(ESC_TOO_MANY_RCPT)),
+  [R_NORCPT]  = "Dsorry, the message has no recipients " ESC_QMAIL(ESC_PERM(ESC_BAD_COMMAND)),
+  [R_NOQUEUE] = "Zunable to start the queue program " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM)),
+  [R_NOWAIT]  = "Zunable to learn whether the queue program succeeded " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM)),
+  [R_BIG]     = "Dsorry, that message size exceeds my databytes limit " ESC_QMAIL(ESC_PERM(ESC_TOO_BIG)),
+  [R_NUL]     = "Dsorry, the message holds a NUL byte " ESC_QMAIL(ESC_PERM(ESC_CONTENT)),
+  [R_BARECR]  = "Dsorry, a bare CR in the message: lines must end with LF " ESC_QMAIL(ESC_PERM(ESC_CONTENT)),
+  [R_DENIED]  = "Dsorry, this client may not use QMQP: RELAYCLIENT is not set for it " ESC_QMAIL(ESC_PERM(ESC_DENIED)),
 };
 
 struct session {

@@ -38,6 +38,7 @@
 #include "addr.h"
 #include "control.h"
 #include "diag.h"
+#include "esc.h"
 #include "exitcode.h"
 #include "home.h"
 #include "netstring.h"
@@ -59,20 +60,20 @@ enum reply {
 };
 static const char *const replies[] = {
   [R_QUEUED]   = "",
-  [R_RELAY]    = "Dsorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)",
-  [R_NORCPTHOSTS] = "Ztemporary configuration problem: control/rcpthosts is missing (#4.3.0)",
-  [R_NODOMAIN] = "Dsorry, the recipient address needs a domain (#5.1.3)",
-  [R_BADRCPT]  = "Dsorry, I can't handle that recipient (#5.1.3)",
-  [R_LOOKUP]   = "Ztemporary lookup failure (#4.3.0)",
-  [R_TOOMANY]  = "Zsorry, too many recipients in one message (#4.5.3)",
-  [R_BIG]      = "Dsorry, that message size exceeds my databytes limit (#5.3.4)",
-  [R_ENCODING] = "Dsorry, the message encoding must be LF or CRLF (#5.6.0)",
-  [R_SENDER]   = "Dunacceptable sender (#5.1.7)",
-  [R_NOQUEUE]  = "Zunable to start the queue program (#4.3.0)",
-  [R_NOWAIT]   = "Zunable to learn whether the queue program succeeded (#4.3.0)",
-  [R_NOMAILBOX] = "Dsorry, no mailbox here by that name (#5.1.1)",
-  [R_NUL]      = "Dsorry, the message holds a NUL byte (#5.6.0)",
-  [R_BARECR]   = "Dsorry, a bare CR in the message: lines must end with LF or CR LF (#5.6.0)",
+  [R_RELAY]    = "Dsorry, that domain isn't in my list of allowed rcpthosts " ESC_QMAIL(ESC_PERM(ESC_DENIED)),
+  [R_NORCPTHOSTS] = "Ztemporary configuration problem: control/rcpthosts is missing " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM)),
+  [R_NODOMAIN] = "Dsorry, the recipient address needs a domain " ESC_QMAIL(ESC_PERM(ESC_BAD_RCPT)),
+  [R_BADRCPT]  = "Dsorry, I can't handle that recipient " ESC_QMAIL(ESC_PERM(ESC_BAD_RCPT)),
+  [R_LOOKUP]   = "Ztemporary lookup failure " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM)),
+  [R_TOOMANY]  = "Zsorry, too many recipients in one message " ESC_QMAIL(ESC_TEMP(ESC_TOO_MANY_RCPT)),
+  [R_BIG]      = "Dsorry, that message size exceeds my databytes limit " ESC_QMAIL(ESC_PERM(ESC_TOO_BIG)),
+  [R_ENCODING] = "Dsorry, the message encoding must be LF or CRLF " ESC_QMAIL(ESC_PERM(ESC_CONTENT)),
+  [R_SENDER]   = "Dunacceptable sender " ESC_QMAIL(ESC_PERM(ESC_BAD_SENDER)),
+  [R_NOQUEUE]  = "Zunable to start the queue program " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM)),
+  [R_NOWAIT]   = "Zunable to learn whether the queue program succeeded " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM)),
+  [R_NOMAILBOX] = "Dsorry, no mailbox here by that name " ESC_QMAIL(ESC_PERM(ESC_NO_MAILBOX)),
+  [R_NUL]      = "Dsorry, the message holds a NUL byte " ESC_QMAIL(ESC_PERM(ESC_CONTENT)),
+  [R_BARECR]   = "Dsorry, a bare CR in the message: lines must end with LF or CR LF " ESC_QMAIL(ESC_PERM(ESC_CONTENT)),
 };
 
 struct session {

@@ -38,8 +38,10 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "bounce.h"
 #include "buf.h"
 #include "diag.h"
+#include "esc.h"
 #include "exitcode.h"
 #include "fsx.h"
 #include "home.h"
@@ -52,7 +54,8 @@
 #define ENV_MAX     (64 * 1024 * 1024)   /* bytes of one envelope */
 #define ID_DIGITS   20
 #define COMMAND_TIMEOUT 30                /* seconds for queue-manager's "ok" */
-#define WHY_ADMIN   "This message was deleted by the administrator. (#5.0.0)"
+#define ESC_ADMIN   ESC_PERM(ESC_OTHER)
+#define WHY_ADMIN   "This message was deleted by the administrator. " ESC_QMAIL(ESC_ADMIN)
 
 enum op { HOLD, RELEASE, DELETE, REQUEUE, BOUNCE, NOPS };
 static const char *const op_name[NOPS] = { "hold", "release", "delete", "requeue", "bounce" };
@@ -225,8 +228,8 @@ static int bounce_on_disk(struct admin *a, unsigned long id, const char *dir)
   size_t i = strlen(a->env.s) + 1;
   int fd, r = -1;
   for (; i < a->env.len && a->env.s[i]; i += strlen(a->env.s + i) + 1)
-    if (a->env.s[i] == 'T' && (str_cats(&rec, a->env.s + i + 1) < 0 || str_catc(&rec, 0) < 0 ||
-                               str_catb(&rec, WHY_ADMIN, sizeof WHY_ADMIN) < 0)) diag_nomem();
+    if (a->env.s[i] == 'T' &&
+        bounce_fail(&rec, a->env.s + i + 1, ESC_ADMIN, WHY_ADMIN, sizeof WHY_ADMIN - 1) < 0) diag_nomem();
   path(b, sizeof b, "bounce", id, "");
   path(p, sizeof p, dir, id, ".env");
   fd = open(b, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);

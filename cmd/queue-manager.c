@@ -58,6 +58,7 @@
 #include "buf.h"
 #include "control.h"
 #include "diag.h"
+#include "esc.h"
 #include "exitcode.h"
 #include "fsx.h"
 #include "heap.h"
@@ -107,7 +108,7 @@ struct msg {
   int held;                      /* its envelope went to hold/ while deliveries ran */
   struct rcpt *r;
   size_t nr;
-  struct str fails;              /* permanent failures: rcpt NUL reason NUL */
+  struct str fails;              /* permanent failures: bounce.h's records */
   size_t fails_saved;            /* bytes of fails already in bounce/ID */
   int running;                   /* deliveries in progress */
   int deferred, deferred_remote; /* this round */
@@ -612,13 +613,13 @@ static int bounces_send(struct qm *q, struct msg *m, time_t now)
   size_t i = 0;
   int r = 0;
   if (!is_verp(m)) return bounce_send(q, m, now, &m->fails, msg_sender(m));
-  while (i < m->fails.len && r == 0) {
-    const char *rcpt = m->fails.s + i, *why = rcpt + strlen(rcpt) + 1;
-    size_t end = (size_t)(why - m->fails.s) + strlen(why) + 1;
-    if (str_copyb(&one, rcpt, end - i) < 0) diag_nomem();
-    verp_sender(msg_sender(m), rcpt, &to);
+  while (r == 0) {
+    size_t start = i;
+    struct bounce_rec b;
+    if (!bounce_next(&m->fails, &i, &b)) break;
+    if (str_copyb(&one, m->fails.s + start, i - start) < 0) diag_nomem();
+    verp_sender(msg_sender(m), b.rcpt, &to);
     r = bounce_send(q, m, now, &one, to.s);
-    i = end;
   }
   str_free(&one);
   str_free(&to);
@@ -786,7 +787,7 @@ static void start_local(struct qm *q, struct msg *m, size_t i, struct job *j)
   job_begin(q, j, m, LOCAL, 1);
   job_add(q, j, i);
   args[0] = local.s; args[1] = domain.s; args[2] = (char *)sender_for(m, i);
-  if (spawn(q, j, args, 3, &fd) < 0) results_fail_all(q, j, 1, "Unable to start the delivery. (#4.3.0)");
+  if (spawn(q, j, args, 3, &fd) < 0) results_fail_all(q, j, 1, "Unable to start the delivery. " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM)));
   else job_started(q, j, fd);
   str_free(&local);
   str_free(&domain);
@@ -812,7 +813,7 @@ static void start_remote(struct qm *q, struct msg *m, size_t i, struct job *j)
   args[0] = (char *)(dom ? dom : "");
   args[1] = (char *)sender_for(m, i);
   for (k = 0; k < j->n; k++) args[2 + k] = (char *)rcpt_addr(m, j->ri[k]);
-  if (spawn(q, j, args, j->n + 2, &fd) < 0) results_fail_all(q, j, 1, "Unable to start the delivery. (#4.3.0)");
+  if (spawn(q, j, args, j->n + 2, &fd) < 0) results_fail_all(q, j, 1, "Unable to start the delivery. " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM)));
   else job_started(q, j, fd);
 }
 
@@ -844,7 +845,7 @@ static void result(struct qm *q, struct job *j, size_t k, char what, const char 
   size_t i = j->ri[k];
   time_t now = time(0);
   if (what == 'Z' && now - m->birth >= (time_t)q->c.lifetime) {
-    static const char old[] = "I'm not going to try again; this message has been in the queue too long. (#4.4.7)";
+    static const char old[] = "I'm not going to try again; this message has been in the queue too long. " ESC_QMAIL(ESC_TEMP(ESC_EXPIRED));
     struct str t = STR_ZERO;
     str_catb(&t, why, whylen);
     str_cats(&t, "\n");
@@ -864,13 +865,11 @@ static void result(struct qm *q, struct job *j, size_t k, char what, const char 
     if (j->chan == REMOTE) m->deferred_remote = 1;
     return;
   }
-  if (what == 'D') {
-    str_cats(&m->fails, rcpt_addr(m, i));
-    str_catc(&m->fails, 0);
-    str_catb(&m->fails, why, whylen);
-    while (m->fails.len && (m->fails.s[m->fails.len - 1] == '\n' || !m->fails.s[m->fails.len - 1]))
-      m->fails.len--;
-    str_catc(&m->fails, 0);
+  if (what == 'D') {   /* the failure keeps the report's status as a field */
+    char st[ESC_MAX];
+    while (whylen && (why[whylen - 1] == '\n' || !why[whylen - 1])) whylen--;
+    (void)esc_report(why, whylen, st);
+    (void)bounce_fail(&m->fails, rcpt_addr(m, i), st, why, whylen);
   }
   m->r[i].state = R_DONE;
 }
@@ -890,7 +889,7 @@ static void results_local(struct qm *q, struct job *j)
   while (n && (out[n - 1] == '\n' || out[n - 1] == ' ')) n--;
   if (WIFEXITED(st) && WEXITSTATUS(st) == 0) result(q, j, 0, 'K', out, n);
   else if (WIFEXITED(st) && WEXITSTATUS(st) == EXIT_PERM) result(q, j, 0, 'D', out, n);
-  else if (!n) result(q, j, 0, 'Z', "Unable to run deliver-local or it crashed. (#4.3.0)", 51);
+  else if (!n) result(q, j, 0, 'Z', "Unable to run deliver-local or it crashed. " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM)), 51);
   else result(q, j, 0, 'Z', out, n);
 }
 
@@ -913,7 +912,7 @@ static void results_remote(struct qm *q, struct job *j)
     return;
   }
   if (nf < j->n + 1) {
-    for (k = 0; k < j->n; k++) result(q, j, k, 'Z', "deliver-remote crashed or gave no report. (#4.3.0)", 52);
+    for (k = 0; k < j->n; k++) result(q, j, k, 'Z', "deliver-remote crashed or gave no report. " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM)), 52);
     return;
   }
   for (k = 0; k < j->n; k++) {
@@ -1029,12 +1028,11 @@ static int msg_held(struct qm *q, struct msg *m)
 /* every pending recipient fails; the bounce follows when nothing runs */
 static void admin_bounce(struct qm *q, struct msg *m, time_t now)
 {
-  static const char why[] = "This message was deleted by the administrator. (#5.0.0)";
+  static const char why[] = "This message was deleted by the administrator. " ESC_QMAIL(ESC_PERM(ESC_OTHER));
   size_t i;
   for (i = 0; i < m->nr; i++) {
     if (m->r[i].state != R_PENDING && m->r[i].state != R_WAIT) continue;
-    if (str_cats(&m->fails, rcpt_addr(m, i)) < 0 || str_catc(&m->fails, 0) < 0 ||
-        str_catb(&m->fails, why, sizeof why) < 0) diag_nomem();
+    if (bounce_fail(&m->fails, rcpt_addr(m, i), ESC_PERM(ESC_OTHER), why, sizeof why - 1) < 0) diag_nomem();
     m->r[i].state = R_DONE;
   }
   log_s(q, "admin bounce msg "); log_u(q, m->id); log_end(q);

@@ -40,6 +40,7 @@
 #include "addr.h"
 #include "control.h"
 #include "diag.h"
+#include "esc.h"
 #include "exitcode.h"
 #include "fsx.h"
 #include "home.h"
@@ -138,9 +139,9 @@ struct child {
  * qmail-remote's Z for the whole message */
 static int child_fail(const struct child *c, const char *a, const char *b)
 {
-  if (c->s->mode == LOCAL) { spawn_report(1, a, b, " (#4.3.0)\n"); return EXIT_TEMP; }
+  if (c->s->mode == LOCAL) { spawn_report(1, a, b, " " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM)) "\n"); return EXIT_TEMP; }
   (void)!write(1, "Z", 1);
-  spawn_report(1, a, b, " (#4.3.0)");
+  spawn_report(1, a, b, " " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM)));
   (void)!write(1, "", 1);
   return EXIT_TEMP;
 }
@@ -185,7 +186,7 @@ static void start(struct spawner *s, uint32_t token, struct child *c)
 {
   pid_t pid = s->nkids < KIDS_MAX ? spawn_vm(child_main, c) : -1;
   if (pid < 0) {
-    refuse(s, token, c->fds[1], EXIT_TEMP, s->mode == LOCAL ? "Unable to fork. (#4.3.0)" : "ZUnable to fork. (#4.3.0)");
+    refuse(s, token, c->fds[1], EXIT_TEMP, s->mode == LOCAL ? "Unable to fork. " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM)) : "ZUnable to fork. " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM)));
     return;
   }
   s->kids[s->nkids].pid = pid;
@@ -198,14 +199,14 @@ static void start_local(struct spawner *s, uint32_t token, char **args, size_t n
   struct userinfo u = { STR_ZERO, STR_ZERO, STR_ZERO, STR_ZERO, 0, 0 };
   char *argv[10];
   int r = n == 3 ? local_user(s, args[0], &u) : 0;
-  if (n != 3) refuse(s, token, fds[1], EXIT_TEMP, "queue-spawn: bad request. (#4.3.0)");
-  else if (r < 0) refuse(s, token, fds[1], EXIT_TEMP, "Unable to read users/cdb. (#4.3.0)");
+  if (n != 3) refuse(s, token, fds[1], EXIT_TEMP, "queue-spawn: bad request. " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM)));
+  else if (r < 0) refuse(s, token, fds[1], EXIT_TEMP, "Unable to read users/cdb. " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM)));
   else if (!r || !addr_local_safe(args[0], strlen(args[0])))
-    refuse(s, token, fds[1], EXIT_PERM, "Sorry, no mailbox here by that name. (#5.1.1)");
+    refuse(s, token, fds[1], EXIT_PERM, "Sorry, no mailbox here by that name. " ESC_QMAIL(ESC_PERM(ESC_NO_MAILBOX)));
   else if (u.uid == 0 && !instance(s)) {
     /* qmail-lspawn's rule, but for an instance, which runs as the one user who made it */
     char why[USERS_FIELD_MAX + 64];
-    snprintf(why, sizeof why, "refusing to deliver as root: uid 0 for user %s (#4.3.0)", u.user.s);
+    snprintf(why, sizeof why, "refusing to deliver as root: uid 0 for user %s " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM)), u.user.s);
     refuse(s, token, fds[1], EXIT_TEMP, why);
   } else {
     struct child c = { s, { fds[0], fds[1] }, argv, &u };
@@ -223,7 +224,7 @@ static void start_remote(struct spawner *s, uint32_t token, char **args, size_t 
 {
   char *argv[QSPAWN_ARGS_MAX + 2];
   struct child c = { s, { fds[0], fds[1] }, argv, 0 };
-  if (n < 3) { refuse(s, token, fds[1], EXIT_TEMP, "Zqueue-spawn: bad request. (#4.3.0)"); return; }
+  if (n < 3) { refuse(s, token, fds[1], EXIT_TEMP, "Zqueue-spawn: bad request. " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM))); return; }
   if (s->nouser) { refuse(s, token, fds[1], EXIT_TEMP, s->nouser); return; }
   argv[0] = "deliver-remote";
   memcpy(argv + 1, args, (n + 1) * sizeof *args);
@@ -274,7 +275,7 @@ static void become_remote_user(struct spawner *s)
   struct passwd *pw;
   if (getuid() != 0 || instance(s)) return;
   if (!(pw = getpwnam(REMOTE_USER))) {
-    s->nouser = "Zno user " REMOTE_USER " for remote deliveries (see quail-install(8)). (#4.3.0)";
+    s->nouser = "Zno user " REMOTE_USER " for remote deliveries (see quail-install(8)). " ESC_QMAIL(ESC_TEMP(ESC_SYSTEM));
     return;
   }
   if (priv_become(pw->pw_uid, pw->pw_gid) < 0) die_user(REMOTE_USER);

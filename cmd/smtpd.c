@@ -74,8 +74,6 @@
 #define TIMEOUT_MAX      86400       /* longer settings are cut to this */
 #define GREETDELAY_MAX   60
 #define PATH_MAX_HOME    4096
-#define ESC_SPF_FAIL     "5.7.23"    /* RFC 7372 */
-#define ESC_SPF_TEMP     "4.7.24"
 
 enum spf_mode { SPF_OFF, SPF_MARK, SPF_REJECT };
 
@@ -196,7 +194,7 @@ static void __attribute__((noreturn)) hangup(struct session *s, unsigned code, c
 
 static void __attribute__((noreturn)) die_timeout(struct session *s)
 {
-  hangup(s, 421, SMTP_ESC_TIMEOUT, "timeout; closing connection", "timeout", EXIT_TEMP);
+  hangup(s, 421, ESC_TEMP(ESC_CONNECTION), "timeout; closing connection", "timeout", EXIT_TEMP);
 }
 
 /* a read failed: time-out, or the network */
@@ -334,7 +332,7 @@ static void read_line(struct session *s)
   if (r < 0) die_input(s);
   if (r == 0) { log_event(s, "disconnected", 0); die_gone(); }
   if (r == 2)
-    hangup(s, 500, SMTP_ESC_BAD_SYNTAX, "line too long; closing connection", "line too long", EXIT_PERM);
+    hangup(s, 500, ESC_PERM(ESC_BAD_SYNTAX), "line too long; closing connection", "line too long", EXIT_PERM);
   s->line.len--;
   if (s->line.len && s->line.s[s->line.len - 1] == '\r') s->line.len--;
   s->line.s[s->line.len] = 0;
@@ -344,7 +342,7 @@ static void read_line(struct session *s)
 static void bad_command(struct session *s, unsigned code, const char *esc, const char *text)
 {
   if (++s->bad > BAD_MAX)
-    hangup(s, 421, SMTP_ESC_TEMP_POLICY, "too many bad commands; closing connection",
+    hangup(s, 421, ESC_TEMP(ESC_SECURITY), "too many bad commands; closing connection",
            "too many bad commands", EXIT_PERM);
   reply(s, code, esc, text);
 }
@@ -360,7 +358,7 @@ static int line_clean(const struct str *line)
 static int take_helo(struct session *s, const char *arg)
 {
   if (!*arg) {
-    reply(s, 501, SMTP_ESC_BAD_PARAM, "HELO and EHLO need a domain name");
+    reply(s, 501, ESC_PERM(ESC_BAD_PARAM), "HELO and EHLO need a domain name");
     return -1;
   }
   reset_transaction(s);
@@ -406,12 +404,12 @@ static void cmd_ehlo(struct session *s, const char *arg)
 
 static void cmd_rset(struct session *s, const char *arg)
 {
-  if (*arg) { reply(s, 501, SMTP_ESC_BAD_PARAM, "RSET takes no argument"); return; }
+  if (*arg) { reply(s, 501, ESC_PERM(ESC_BAD_PARAM), "RSET takes no argument"); return; }
   reset_transaction(s);
-  reply(s, 250, SMTP_ESC_OK, "ok");
+  reply(s, 250, ESC_OK(ESC_OTHER), "ok");
 }
 
-static void cmd_noop(struct session *s, const char *arg) { reply(s, 250, SMTP_ESC_OK, "ok"); }
+static void cmd_noop(struct session *s, const char *arg) { reply(s, 250, ESC_OK(ESC_OTHER), "ok"); }
 
 static void cmd_quit(struct session *s, const char *arg)
 {
@@ -419,27 +417,27 @@ static void cmd_quit(struct session *s, const char *arg)
   t->len = 0;
   if (str_cats(t, s->cf.me.s) < 0 || str_cats(t, " closing connection") < 0) die_nomem();
   reset_transaction(s);
-  reply(s, 221, SMTP_ESC_OK, t->s);
+  reply(s, 221, ESC_OK(ESC_OTHER), t->s);
   flush(s);
   _exit(EXIT_OK);
 }
 
 static void cmd_help(struct session *s, const char *arg)
 {
-  send_reply(s, 214, 1, SMTP_ESC_OK, "quail smtpd: RFC 5321 with ESMTP");
-  send_reply(s, 214, 0, SMTP_ESC_OK,
+  send_reply(s, 214, 1, ESC_OK(ESC_OTHER), "quail smtpd: RFC 5321 with ESMTP");
+  send_reply(s, 214, 0, ESC_OK(ESC_OTHER),
              "HELO EHLO MAIL RCPT DATA BDAT RSET NOOP QUIT HELP VRFY STARTTLS AUTH ETRN");
 }
 
 /* VRFY tells nothing about who exists */
 static void cmd_vrfy(struct session *s, const char *arg)
 {
-  reply(s, 252, SMTP_ESC_VRFY, "cannot verify the user, but send some mail and I will try");
+  reply(s, 252, ESC_OK(ESC_PROTOCOL), "cannot verify the user, but send some mail and I will try");
 }
 
 static void cmd_expn(struct session *s, const char *arg)
 {
-  reply(s, 502, SMTP_ESC_BAD_COMMAND, "EXPN is not available");
+  reply(s, 502, ESC_PERM(ESC_BAD_COMMAND), "EXPN is not available");
 }
 
 /* ---- MAIL ---- */
@@ -463,7 +461,7 @@ static int mail_params(struct session *s, const char *p, int *utf8)
     if (!s->esmtp) break;
     if (case_equalb(k, kl, "SIZE") && v && scan_ulong(v, &size) == (int)vl) {
       if (s->cf.databytes && size > s->cf.databytes) {
-        reply(s, 552, SMTP_ESC_TOO_BIG, "message size exceeds the fixed maximum message size");
+        reply(s, 552, ESC_PERM(ESC_TOO_BIG), "message size exceeds the fixed maximum message size");
         return -1;
       }
     } else if (case_equalb(k, kl, "BODY") && v &&
@@ -475,7 +473,7 @@ static int mail_params(struct session *s, const char *p, int *utf8)
     }
   }
   if (r == 0) return 0;
-  reply(s, 555, SMTP_ESC_BAD_PARAM, "unsupported or malformed MAIL parameter");
+  reply(s, 555, ESC_PERM(ESC_BAD_PARAM), "unsupported or malformed MAIL parameter");
   return -1;
 }
 
@@ -525,12 +523,12 @@ static int check_spf(struct session *s)
   if (s->cf.spf != SPF_REJECT) return 0;
   if (r == SPF_R_FAIL) {
     refuse(s, "from", s->addr.s, "spf fail");
-    reply(s, 550, ESC_SPF_FAIL, "SPF check failed: the sender's domain does not allow mail from this host");
+    reply(s, 550, ESC_PERM(ESC_SPF_FAIL), "SPF check failed: the sender's domain does not allow mail from this host");
     return -1;
   }
   if (r == SPF_R_TEMPERROR) {
     refuse(s, "from", s->addr.s, "spf temperror");
-    reply(s, 451, ESC_SPF_TEMP, "SPF check failed temporarily (DNS); try again later");
+    reply(s, 451, ESC_TEMP(ESC_SPF_ERROR), "SPF check failed temporarily (DNS); try again later");
     return -1;
   }
   return 0;
@@ -541,35 +539,35 @@ static void cmd_mail(struct session *s, const char *arg)
 {
   const char *p = after_prefix(arg, "FROM:"), *rest;
   int utf8, utf8_param, r;
-  if (!s->helo.len) { reply(s, 503, SMTP_ESC_BAD_COMMAND, "send HELO or EHLO first"); return; }
-  if (s->have_mail) { reply(s, 503, SMTP_ESC_BAD_COMMAND, "nested MAIL command"); return; }
+  if (!s->helo.len) { reply(s, 503, ESC_PERM(ESC_BAD_COMMAND), "send HELO or EHLO first"); return; }
+  if (s->have_mail) { reply(s, 503, ESC_PERM(ESC_BAD_COMMAND), "nested MAIL command"); return; }
   if (s->submission && !s->auth_user.len) {
-    reply(s, 530, SMTP_ESC_AUTH_REQUIRED, "authentication required");
+    reply(s, 530, ESC_PERM(ESC_SECURITY), "authentication required");
     return;
   }
-  if (!p) { reply(s, 501, SMTP_ESC_BAD_SYNTAX, "syntax: MAIL FROM:<address>"); return; }
+  if (!p) { reply(s, 501, ESC_PERM(ESC_BAD_SYNTAX), "syntax: MAIL FROM:<address>"); return; }
   if (smtp_path(p, &s->addr, &rest, &utf8) < 0) {
     if (errno == ENOMEM) die_nomem();
-    reply(s, 501, SMTP_ESC_BAD_SENDER, "bad sender address syntax");
+    reply(s, 501, ESC_PERM(ESC_BAD_SENDER), "bad sender address syntax");
     return;
   }
   if (s->addr.len && !addr_domain(s->addr.s)) {
-    reply(s, 553, SMTP_ESC_BAD_SENDER, "the sender address needs a domain");
+    reply(s, 553, ESC_PERM(ESC_BAD_SENDER), "the sender address needs a domain");
     return;
   }
   if (mail_params(s, rest, &utf8_param) < 0) return;
-  if (utf8 && !utf8_param) { reply(s, 553, SMTP_ESC_NEED_UTF8, "non-ASCII address without SMTPUTF8"); return; }
+  if (utf8 && !utf8_param) { reply(s, 553, ESC_PERM(ESC_NEED_UTF8), "non-ASCII address without SMTPUTF8"); return; }
   if (s->addr.len && (r = relay_badmailfrom(&s->cf.relay, s->addr.s)) != 0) {
-    if (r < 0) { reply(s, 451, SMTP_ESC_CONFIG, "temporary lookup failure; try again later"); return; }
+    if (r < 0) { reply(s, 451, ESC_TEMP(ESC_SYSTEM), "temporary lookup failure; try again later"); return; }
     refuse(s, "from", s->addr.s, "badmailfrom");
-    reply(s, 553, SMTP_ESC_DENIED, "sender refused by policy");
+    reply(s, 553, ESC_PERM(ESC_DENIED), "sender refused by policy");
     return;
   }
   if (check_spf(s) < 0) return;
   if (str_copyb(&s->sender, s->addr.s, s->addr.len) < 0) die_nomem();
   s->have_mail = 1;
   s->utf8 = utf8_param;
-  reply(s, 250, SMTP_ESC_SENDER_OK, "sender ok");
+  reply(s, 250, ESC_OK(ESC_SENDER_OK), "sender ok");
 }
 
 /* ---- RCPT ---- */
@@ -580,18 +578,18 @@ static int rcpt_policy(struct session *s)
   int bad = relay_badrcptto(&s->cf.relay, s->addr.s);
   int allowed = bad ? 0 : relay_allowed(&s->cf.relay, s->addr.s, s->auth_user.len != 0);
   if (bad < 0 || allowed < 0) {
-    reply(s, 451, SMTP_ESC_CONFIG, "temporary lookup failure; try again later");
+    reply(s, 451, ESC_TEMP(ESC_SYSTEM), "temporary lookup failure; try again later");
   } else if (bad) {
     refuse(s, "rcpt", s->addr.s, "badrcptto");
-    reply(s, 553, SMTP_ESC_DENIED, "recipient refused by policy");
+    reply(s, 553, ESC_PERM(ESC_DENIED), "recipient refused by policy");
   } else if (allowed) {
     return 0;
   } else if (!s->cf.relay.have_rcpthosts) {
     refuse(s, "rcpt", s->addr.s, "control/rcpthosts is missing: refusing every recipient");
-    reply(s, 451, SMTP_ESC_CONFIG, "temporary configuration problem; try again later");
+    reply(s, 451, ESC_TEMP(ESC_SYSTEM), "temporary configuration problem; try again later");
   } else {
     refuse(s, "rcpt", s->addr.s, "relaying denied");
-    reply(s, 553, SMTP_ESC_DENIED, "relaying denied: that domain is not in my list of allowed rcpthosts");
+    reply(s, 553, ESC_PERM(ESC_DENIED), "relaying denied: that domain is not in my list of allowed rcpthosts");
   }
   return -1;
 }
@@ -608,11 +606,11 @@ static int rcpt_exists(struct session *s)
   }
   if ((r = rcptcheck_known(&s->cf.rcpt, s->addr.s)) > 0) return 0;
   if (r < 0) {
-    reply(s, 451, SMTP_ESC_CONFIG, "temporary lookup failure; try again later");
+    reply(s, 451, ESC_TEMP(ESC_SYSTEM), "temporary lookup failure; try again later");
     return -1;
   }
   refuse(s, "rcpt", s->addr.s, "no such local recipient");
-  reply(s, 550, SMTP_ESC_NO_MAILBOX, "sorry, no mailbox here by that name");
+  reply(s, 550, ESC_PERM(ESC_NO_MAILBOX), "sorry, no mailbox here by that name");
   return -1;
 }
 
@@ -620,28 +618,28 @@ static void cmd_rcpt(struct session *s, const char *arg)
 {
   const char *p = after_prefix(arg, "TO:"), *rest;
   int utf8;
-  if (!s->have_mail) { reply(s, 503, SMTP_ESC_BAD_COMMAND, "send MAIL first"); return; }
-  if (!p) { reply(s, 501, SMTP_ESC_BAD_SYNTAX, "syntax: RCPT TO:<address>"); return; }
+  if (!s->have_mail) { reply(s, 503, ESC_PERM(ESC_BAD_COMMAND), "send MAIL first"); return; }
+  if (!p) { reply(s, 501, ESC_PERM(ESC_BAD_SYNTAX), "syntax: RCPT TO:<address>"); return; }
   if (smtp_path(p, &s->addr, &rest, &utf8) < 0) {
     if (errno == ENOMEM) die_nomem();
-    reply(s, 501, SMTP_ESC_BAD_RCPT, "bad recipient address syntax");
+    reply(s, 501, ESC_PERM(ESC_BAD_RCPT), "bad recipient address syntax");
     return;
   }
-  if (!s->addr.len) { reply(s, 501, SMTP_ESC_BAD_RCPT, "bad recipient address syntax"); return; }
+  if (!s->addr.len) { reply(s, 501, ESC_PERM(ESC_BAD_RCPT), "bad recipient address syntax"); return; }
   if (relay_qualify(&s->addr, s->cf.me.s) < 0) {   /* <postmaster> is ours */
     if (errno == ENOMEM) die_nomem();
-    reply(s, 553, SMTP_ESC_BAD_RCPT, "the recipient address needs a domain");
+    reply(s, 553, ESC_PERM(ESC_BAD_RCPT), "the recipient address needs a domain");
     return;
   }
   while (*rest == ' ') rest++;
-  if (*rest) { reply(s, 555, SMTP_ESC_BAD_PARAM, "unsupported RCPT parameter"); return; }
-  if (utf8 && !s->utf8) { reply(s, 553, SMTP_ESC_NEED_UTF8, "non-ASCII address without SMTPUTF8"); return; }
-  if (s->nrcpt >= s->cf.maxrcpt) { reply(s, 452, SMTP_ESC_TOO_MANY_RCPT, "too many recipients"); return; }
+  if (*rest) { reply(s, 555, ESC_PERM(ESC_BAD_PARAM), "unsupported RCPT parameter"); return; }
+  if (utf8 && !s->utf8) { reply(s, 553, ESC_PERM(ESC_NEED_UTF8), "non-ASCII address without SMTPUTF8"); return; }
+  if (s->nrcpt >= s->cf.maxrcpt) { reply(s, 452, ESC_TEMP(ESC_TOO_MANY_RCPT), "too many recipients"); return; }
   if (rcpt_policy(s) < 0 || rcpt_exists(s) < 0) return;
   if (relay_append(&s->cf.relay, &s->addr) < 0) die_nomem();
   if (str_catb(&s->rcpts, s->addr.s, s->addr.len + 1) < 0) die_nomem();
   s->nrcpt++;
-  reply(s, 250, SMTP_ESC_RCPT_OK, "recipient ok");
+  reply(s, 250, ESC_OK(ESC_RCPT_OK), "recipient ok");
 }
 
 /* ---- DATA and BDAT ---- */
@@ -725,7 +723,7 @@ static int open_queue(struct session *s, int chunked)
 
 static void reply_queue_failed(struct session *s)
 {
-  reply(s, 451, SMTP_ESC_QUEUE_TEMP, "unable to queue messages right now; try again later");
+  reply(s, 451, ESC_TEMP(ESC_SYSTEM), "unable to queue messages right now; try again later");
 }
 
 /* make sure input is buffered; the client leaving ends everything */
@@ -763,11 +761,11 @@ static size_t feed(struct session *s, size_t max, int *done)
 static void refuse_content(struct session *s, int flags, struct str *why)
 {
   unsigned code = 554;
-  const char *esc = SMTP_ESC_BAD_CONTENT, *text;
+  const char *esc = ESC_PERM(ESC_CONTENT), *text;
   if (flags & SMTP_DATA_TOO_BIG) {
-    code = 552; esc = SMTP_ESC_TOO_BIG; text = "message exceeds the fixed maximum message size";
+    code = 552; esc = ESC_PERM(ESC_TOO_BIG); text = "message exceeds the fixed maximum message size";
   } else if (flags & SMTP_DATA_LOOP) {
-    esc = SMTP_ESC_LOOP; text = "too many Received header fields: a mail loop";
+    esc = ESC_PERM(ESC_LOOP); text = "too many Received header fields: a mail loop";
   } else if (flags & SMTP_DATA_NUL) {
     text = "NUL byte in the message";
   } else if (flags & (SMTP_DATA_BARE_LF | SMTP_DATA_BARE_CR)) {
@@ -825,7 +823,7 @@ static int custom_reason(const char *why, struct str *t, char *esc, size_t escsi
     esc[n] = 0;
     why += n + 1;
   } else {
-    strcpy(esc, temp ? SMTP_ESC_QUEUE_TEMP : SMTP_ESC_QUEUE_PERM);
+    strcpy(esc, temp ? ESC_TEMP(ESC_SYSTEM) : ESC_PERM(ESC_SYSTEM));
   }
   if (smtp_clean(t, *why ? why : "message refused", 400) < 0) die_nomem();
   return temp ? 451 : 554;
@@ -841,13 +839,13 @@ static void queue_verdict(struct session *s, int code)
     log_transaction(s, "rejected", t.s);
   } else if (code == 0) {
     if (str_catf(&t, "ok: queued as qp %ld", (long)s->msg.q.pid) < 0) die_nomem();
-    reply(s, 250, SMTP_ESC_OK, t.s);
+    reply(s, 250, ESC_OK(ESC_OTHER), t.s);
     log_transaction(s, "accepted", 0);
   } else {
     const char *text = code < 0 ? "unable to run the queue" : qq_text(code);
     int temp = code < 0 || qq_temporary(code);
     if (str_cats(&t, text) < 0) die_nomem();
-    reply(s, temp ? 451 : 554, temp ? SMTP_ESC_QUEUE_TEMP : SMTP_ESC_QUEUE_PERM, t.s);
+    reply(s, temp ? 451 : 554, temp ? ESC_TEMP(ESC_SYSTEM) : ESC_PERM(ESC_SYSTEM), t.s);
     log_transaction(s, "rejected", t.s);
   }
   str_free(&t);
@@ -873,8 +871,8 @@ static void finish_message(struct session *s)
 
 static int data_state_ok(struct session *s)
 {
-  if (!s->have_mail) { reply(s, 503, SMTP_ESC_BAD_COMMAND, "send MAIL first"); return 0; }
-  if (!s->nrcpt) { reply(s, 503, SMTP_ESC_BAD_COMMAND, "no valid recipients"); return 0; }
+  if (!s->have_mail) { reply(s, 503, ESC_PERM(ESC_BAD_COMMAND), "send MAIL first"); return 0; }
+  if (!s->nrcpt) { reply(s, 503, ESC_PERM(ESC_BAD_COMMAND), "no valid recipients"); return 0; }
   return 1;
 }
 
@@ -882,8 +880,8 @@ static void cmd_data(struct session *s, const char *arg)
 {
   int done = 0;
   if (!data_state_ok(s)) return;
-  if (s->chunking) { reply(s, 503, SMTP_ESC_BAD_COMMAND, "DATA after BDAT"); return; }
-  if (*arg) { reply(s, 501, SMTP_ESC_BAD_PARAM, "DATA takes no argument"); return; }
+  if (s->chunking) { reply(s, 503, ESC_PERM(ESC_BAD_COMMAND), "DATA after BDAT"); return; }
+  if (*arg) { reply(s, 501, ESC_PERM(ESC_BAD_PARAM), "DATA takes no argument"); return; }
   /* the 354 goes out first: the client sends while queue-writer starts,
    * when it was not started after the first recipient (one that cannot
    * start costs the client the message, then a 451) */
@@ -912,7 +910,7 @@ static void bdat_args(struct session *s, const char *arg, unsigned long *size, i
   int n = scan_ulong(arg, size);
   *last = n && case_equals(arg + n, " LAST");
   if (!n || (arg[n] && !*last))
-    hangup(s, 501, SMTP_ESC_BAD_PARAM, "syntax: BDAT size [LAST]; closing connection",
+    hangup(s, 501, ESC_PERM(ESC_BAD_PARAM), "syntax: BDAT size [LAST]; closing connection",
            "malformed BDAT", EXIT_PERM);
 }
 
@@ -924,7 +922,7 @@ static void cmd_bdat(struct session *s, const char *arg)
   size0 = size;
   if (!s->esmtp || !s->have_mail || !s->nrcpt) {
     skip_chunk(s, size);
-    if (!s->esmtp) reply(s, 503, SMTP_ESC_BAD_COMMAND, "send EHLO first");
+    if (!s->esmtp) reply(s, 503, ESC_PERM(ESC_BAD_COMMAND), "send EHLO first");
     else data_state_ok(s);
     return;
   }
@@ -941,7 +939,7 @@ static void cmd_bdat(struct session *s, const char *arg)
   if (!last) {
     struct str t = STR_ZERO;
     if (str_catf(&t, "%lu octets received", (unsigned long)(size0)) < 0) die_nomem();
-    reply(s, 250, SMTP_ESC_OK, t.s);
+    reply(s, 250, ESC_OK(ESC_OTHER), t.s);
     str_free(&t);
     return;
   }
@@ -959,10 +957,10 @@ static void exec_full(struct session *s, int starttls);
 
 static void cmd_starttls(struct session *s, const char *arg)
 {
-  if (*arg) { reply(s, 501, SMTP_ESC_BAD_PARAM, "STARTTLS takes no argument"); return; }
+  if (*arg) { reply(s, 501, ESC_PERM(ESC_BAD_PARAM), "STARTTLS takes no argument"); return; }
   if (access("control/servercert.pem", R_OK) < 0) {
     log_event(s, "tls unavailable", "control/servercert.pem unreadable");
-    reply(s, 454, SMTP_ESC_TEMP_POLICY, "TLS not available due to a temporary reason");
+    reply(s, 454, ESC_TEMP(ESC_SECURITY), "TLS not available due to a temporary reason");
     return;
   }
   if (s->helo.len && setenv("QUAIL_SMTPD_HELO", s->helo.s, 1) < 0) die_nomem();
@@ -973,7 +971,7 @@ static void cmd_starttls(struct session *s, const char *arg)
   unsetenv("QUAIL_SMTPD_STARTTLS");
   unsetenv("QUAIL_SMTPD_HELO");
   buf_discard(&s->in);                  /* as logged: no plaintext after STARTTLS */
-  reply(s, 454, SMTP_ESC_TEMP_POLICY, "TLS not available due to a temporary reason");
+  reply(s, 454, ESC_TEMP(ESC_SECURITY), "TLS not available due to a temporary reason");
 }
 #else
 /* TLS as server with control/servercert.pem; -1 (logged) when it cannot */
@@ -1006,13 +1004,13 @@ static void tls_handshake(struct session *s)
 
 static void cmd_starttls(struct session *s, const char *arg)
 {
-  if (s->tls_on) { reply(s, 503, SMTP_ESC_BAD_COMMAND, "TLS is already active"); return; }
-  if (*arg) { reply(s, 501, SMTP_ESC_BAD_PARAM, "STARTTLS takes no argument"); return; }
+  if (s->tls_on) { reply(s, 503, ESC_PERM(ESC_BAD_COMMAND), "TLS is already active"); return; }
+  if (*arg) { reply(s, 501, ESC_PERM(ESC_BAD_PARAM), "STARTTLS takes no argument"); return; }
   if (tls_ready(s) < 0) {
-    reply(s, 454, SMTP_ESC_TEMP_POLICY, "TLS not available due to a temporary reason");
+    reply(s, 454, ESC_TEMP(ESC_SECURITY), "TLS not available due to a temporary reason");
     return;
   }
-  reply(s, 220, SMTP_ESC_OK, "ready to start TLS");
+  reply(s, 220, ESC_OK(ESC_OTHER), "ready to start TLS");
   flush(s);
   tls_handshake(s);
   reset_session(s);
@@ -1072,11 +1070,11 @@ static const char *auth_ask(struct session *s, const char *challenge)
 static int auth_decode(struct session *s, const char *b64, struct str *out)
 {
   out->len = 0;
-  if (!strcmp(b64, "*")) { reply(s, 501, SMTP_ESC_BAD_PARAM, "authentication cancelled"); return -1; }
+  if (!strcmp(b64, "*")) { reply(s, 501, ESC_PERM(ESC_BAD_PARAM), "authentication cancelled"); return -1; }
   if (!strcmp(b64, "=")) return str_0(out) < 0 ? (die_nomem(), -1) : 0;
   if (b64_decode(out, b64, strlen(b64)) < 0 || str_0(out) < 0) {
     if (errno == ENOMEM) die_nomem();
-    reply(s, 501, SMTP_ESC_BAD_SYNTAX, "malformed base64 text");
+    reply(s, 501, ESC_PERM(ESC_BAD_SYNTAX), "malformed base64 text");
     return -1;
   }
   return 0;
@@ -1095,9 +1093,9 @@ static int auth_plain(struct session *s, const char *initial, struct str *user, 
   authc = memchr(authz, 0, raw.len);
   pw = authc ? memchr(authc + 1, 0, (size_t)(end - authc - 1)) : 0;
   if (!pw || memchr(pw + 1, 0, (size_t)(end - pw - 1)))
-    reply(s, 501, SMTP_ESC_BAD_SYNTAX, "malformed AUTH PLAIN response");
+    reply(s, 501, ESC_PERM(ESC_BAD_SYNTAX), "malformed AUTH PLAIN response");
   else if (*authz && strcmp(authz, authc + 1))
-    reply(s, 535, SMTP_ESC_AUTH_FAILED, "authorization identity differs from the user");
+    reply(s, 535, ESC_PERM(ESC_AUTH_FAILED), "authorization identity differs from the user");
   else if (str_copys(user, authc + 1) < 0 || str_copys(pass, pw + 1) < 0)
     die_nomem();
   else
@@ -1117,12 +1115,12 @@ static int auth_login(struct session *s, const char *initial, struct str *user, 
 
 static int auth_state_ok(struct session *s)
 {
-  if (!s->checkpw) { reply(s, 502, SMTP_ESC_BAD_COMMAND, "AUTH is not available"); return 0; }
-  if (!s->esmtp) { reply(s, 503, SMTP_ESC_BAD_COMMAND, "send EHLO first"); return 0; }
-  if (s->auth_user.len) { reply(s, 503, SMTP_ESC_BAD_COMMAND, "already authenticated"); return 0; }
-  if (s->have_mail) { reply(s, 503, SMTP_ESC_BAD_COMMAND, "not during a mail transaction"); return 0; }
+  if (!s->checkpw) { reply(s, 502, ESC_PERM(ESC_BAD_COMMAND), "AUTH is not available"); return 0; }
+  if (!s->esmtp) { reply(s, 503, ESC_PERM(ESC_BAD_COMMAND), "send EHLO first"); return 0; }
+  if (s->auth_user.len) { reply(s, 503, ESC_PERM(ESC_BAD_COMMAND), "already authenticated"); return 0; }
+  if (s->have_mail) { reply(s, 503, ESC_PERM(ESC_BAD_COMMAND), "not during a mail transaction"); return 0; }
   if (!auth_offered(s)) {
-    reply(s, 538, SMTP_ESC_NEED_TLS, "encryption required for authentication: use STARTTLS");
+    reply(s, 538, ESC_PERM(ESC_NEED_TLS), "encryption required for authentication: use STARTTLS");
     return 0;
   }
   return 1;
@@ -1135,16 +1133,16 @@ static void auth_verdict(struct session *s, const struct str *user, int code)
   if (code == 0) {
     if (str_copyb(&s->auth_user, user->s, user->len) < 0) die_nomem();
     log_event(s, "auth", d.s);
-    reply(s, 235, SMTP_ESC_AUTH_OK, "authentication successful");
+    reply(s, 235, ESC_OK(ESC_SECURITY), "authentication successful");
   } else if (code < 0 || code == EXIT_TEMP) {
     log_event(s, "auth temporary failure", d.s);
-    reply(s, 454, SMTP_ESC_TEMP_POLICY, "temporary authentication failure");
+    reply(s, 454, ESC_TEMP(ESC_SECURITY), "temporary authentication failure");
   } else {
     log_event(s, "auth failed", d.s);
     if (++s->authfails >= AUTH_FAILS_MAX)
-      hangup(s, 421, SMTP_ESC_TEMP_POLICY, "too many failed authentications; closing connection",
+      hangup(s, 421, ESC_TEMP(ESC_SECURITY), "too many failed authentications; closing connection",
              "too many failed authentications", EXIT_PERM);
-    reply(s, 535, SMTP_ESC_AUTH_FAILED, "authentication failed");
+    reply(s, 535, ESC_PERM(ESC_AUTH_FAILED), "authentication failed");
   }
   str_free(&d);
 }
@@ -1159,10 +1157,10 @@ static void cmd_auth(struct session *s, const char *arg)
   if (!auth_state_ok(s)) return;
   if (case_equalb(arg, mlen, "PLAIN")) r = auth_plain(s, initial, &user, &pass);
   else if (case_equalb(arg, mlen, "LOGIN")) r = auth_login(s, initial, &user, &pass);
-  else { reply(s, 504, SMTP_ESC_BAD_PARAM, "unrecognized authentication type"); return; }
+  else { reply(s, 504, ESC_PERM(ESC_BAD_PARAM), "unrecognized authentication type"); return; }
   if (r == 0 && (!user.len || user.len > AUTH_FIELD_MAX || pass.len > AUTH_FIELD_MAX ||
                  memchr(user.s, 0, user.len) || memchr(pass.s, 0, pass.len))) {
-    reply(s, 501, SMTP_ESC_BAD_SYNTAX, "malformed user name or password");
+    reply(s, 501, ESC_PERM(ESC_BAD_SYNTAX), "malformed user name or password");
     r = -1;
   }
   if (r == 0) auth_verdict(s, &user, checkpassword(s, &user, &pass));
@@ -1239,24 +1237,24 @@ static void cmd_etrn(struct session *s, const char *arg)
   struct str list = STR_ZERO;
   const char *d = arg[0] == '@' ? arg + 1 : arg, *entry;
   int fd;
-  if (!*d || arg[0] == '#' || !smtp_domain_ok(d)) { reply(s, 501, SMTP_ESC_BAD_SYNTAX, "ETRN needs a domain"); return; }
-  if (control_readlines(ETRN_DOMAINS, &list) < 0) { reply(s, 458, SMTP_ESC_CONFIG, "unable to read control/etrndomains"); return; }
+  if (!*d || arg[0] == '#' || !smtp_domain_ok(d)) { reply(s, 501, ESC_PERM(ESC_BAD_SYNTAX), "ETRN needs a domain"); return; }
+  if (control_readlines(ETRN_DOMAINS, &list) < 0) { reply(s, 458, ESC_TEMP(ESC_SYSTEM), "unable to read control/etrndomains"); return; }
   entry = etrn_entry(&list, d);
   if (!entry && !s->cf.relay.client && !s->auth_user.len) {
-    reply(s, 459, SMTP_ESC_DENIED, "ETRN is not allowed for that domain");
+    reply(s, 459, ESC_PERM(ESC_DENIED), "ETRN is not allowed for that domain");
     str_free(&list);
     return;
   }
   fd = open("queue/lock/trigger", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0 || write(fd, "flush\n", 6) != 6) {
     if (fd >= 0) close(fd);
-    reply(s, 458, SMTP_ESC_QUEUE_TEMP, "unable to queue messages for that domain: the queue manager is not running");
+    reply(s, 458, ESC_TEMP(ESC_SYSTEM), "unable to queue messages for that domain: the queue manager is not running");
     str_free(&list);
     return;
   }
   close(fd);
   if (entry && *entry) etrn_push(s, d, entry);
-  reply(s, 250, SMTP_ESC_OK, "queuing started");
+  reply(s, 250, ESC_OK(ESC_OTHER), "queuing started");
   str_free(&list);
 }
 
@@ -1275,7 +1273,7 @@ static void dispatch(struct session *s)
   const char *sp;
   size_t vlen;
   if (!line_clean(&s->line)) {
-    bad_command(s, 500, SMTP_ESC_BAD_SYNTAX, "bad characters in the command line");
+    bad_command(s, 500, ESC_PERM(ESC_BAD_SYNTAX), "bad characters in the command line");
     return;
   }
   sp = strchr(s->line.s, ' ');
@@ -1285,7 +1283,7 @@ static void dispatch(struct session *s)
       c->run(s, sp ? sp + 1 : "");
       return;
     }
-  bad_command(s, 500, SMTP_ESC_BAD_COMMAND, "command not recognized");
+  bad_command(s, 500, ESC_PERM(ESC_BAD_COMMAND), "command not recognized");
 }
 
 /* ---- the start ---- */
@@ -1320,7 +1318,7 @@ static void check_early_talker(struct session *s)
   do r = poll(&p, 1, (int)s->cf.greetdelay * 1000); while (r < 0 && errno == EINTR);
   if (r <= 0) return;
   if (buf_fill(&s->in) <= 0) { log_event(s, "disconnected", "before the greeting"); die_gone(); }
-  hangup(s, 554, SMTP_ESC_SYNC, "you talked before my greeting; closing connection",
+  hangup(s, 554, ESC_PERM(ESC_PROTOCOL), "you talked before my greeting; closing connection",
          "early talker", EXIT_PERM);
 }
 
@@ -1371,7 +1369,7 @@ int main(int argc, char **argv)
 #endif
   if (load_config(&s.cf, &bad) < 0) {
     diag_warnsys("unable to read ", bad, (char *)0);
-    hangup(&s, 421, SMTP_ESC_CONFIG, "temporary configuration problem; try again later",
+    hangup(&s, 421, ESC_TEMP(ESC_SYSTEM), "temporary configuration problem; try again later",
            "configuration unreadable", EXIT_TEMP);
   }
   s.in.timeout = s.out.timeout = (int)s.cf.timeout;
@@ -1379,7 +1377,7 @@ int main(int argc, char **argv)
 #ifdef SMTPD_LEAN
   if (s.cf.spf != SPF_OFF || getenv("SMTPS")) {
     exec_full(&s, 0);
-    hangup(&s, 421, SMTP_ESC_CONFIG, "temporary configuration problem; try again later",
+    hangup(&s, 421, ESC_TEMP(ESC_SYSTEM), "temporary configuration problem; try again later",
            "no smtpd-tls", EXIT_TEMP);
   }
 #endif

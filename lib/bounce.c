@@ -1,5 +1,4 @@
 /* bounce.c: the text of a bounce. */
-#include <ctype.h>
 #include <string.h>
 #include "bounce.h"
 #include "date.h"
@@ -18,40 +17,46 @@ static int cat_reason(struct str *out, const char *r)
   return 0;
 }
 
-/* the enhanced status code (x.y.z) found in a reason, else 5.0.0 */
-static void bounce_status(const char *r, char out[16])
+int bounce_fail(struct str *f, const char *rcpt, const char *status, const char *why, size_t len)
 {
-  const char *p;
-  strcpy(out, "5.0.0");
-  for (p = r; *p; p++) {
-    size_t n = 0;
-    if ((p[0] == '4' || p[0] == '5') && p[1] == '.' && (p == r || !isdigit((unsigned char)p[-1]))) {
-      const char *q = p + 2;
-      int dots = 0;
-      while (isdigit((unsigned char)*q) || (*q == '.' && ++dots <= 1)) q++;
-      n = (size_t)(q - p);
-      if (dots == 1 && n < 16 && isdigit((unsigned char)q[-1])) {
-        memcpy(out, p, n);
-        out[n] = 0;
-        return;
-      }
-    }
+  if (str_cats(f, rcpt) < 0 || str_catc(f, 0) < 0 || str_cats(f, status) < 0 || str_catc(f, 0) < 0 ||
+      str_catb(f, why, len) < 0) return -1;
+  return str_catc(f, 0);
+}
+
+/* the NUL-ended field at *pos, or 0 when the records end first */
+static const char *field(const struct str *f, size_t *pos)
+{
+  const char *s = f->s + *pos, *z;
+  if (*pos >= f->len || !(z = memchr(s, 0, f->len - *pos))) return 0;
+  *pos += (size_t)(z - s) + 1;
+  return s;
+}
+
+int bounce_next(const struct str *f, size_t *pos, struct bounce_rec *r)
+{
+  const char *second;
+  if (!(r->rcpt = field(f, pos)) || !(second = field(f, pos))) return 0;
+  if (esc_valid(second, strlen(second))) {
+    strcpy(r->status, second);
+    return (r->reason = field(f, pos)) != 0;
   }
+  r->reason = second;   /* an older record: no status field */
+  (void)esc_report(second, strlen(second), r->status);
+  return 1;
 }
 
 static int text_part(struct str *o, const struct bounce *x)
 {
+  struct bounce_rec r;
   size_t i = 0;
   str_catf(o, "Hi. This is the quail-send program at %s.\n", x->host);
   str_cats(o, "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
               "This is a permanent error; I've given up. Sorry it didn't work out.\n\n");
-  while (i < x->fails->len) {
-    const char *rcpt = x->fails->s + i;
-    const char *why = rcpt + strlen(rcpt) + 1;
-    str_catf(o, "<%s>:\n", rcpt);
-    cat_reason(o, why);
+  while (bounce_next(x->fails, &i, &r)) {
+    str_catf(o, "<%s>:\n", r.rcpt);
+    cat_reason(o, r.reason);
     str_cats(o, "\n\n");
-    i = (size_t)(why - x->fails->s) + strlen(why) + 1;
   }
   return str_cats(o, x->full ? "--- Below this line is a copy of the message.\n\n"
                              : "--- Below this line is the header of the message.\n\n");
@@ -59,19 +64,17 @@ static int text_part(struct str *o, const struct bounce *x)
 
 static int status_part(struct str *o, const struct bounce *x)
 {
-  char date[DATE_MAX], st[16];
+  char date[DATE_MAX];
+  struct bounce_rec r;
   size_t i = 0;
   date_rfc5322(x->arrival, date);
   str_catf(o, "Reporting-MTA: dns; %s\nArrival-Date: %s\n", x->host, date);
-  while (i < x->fails->len) {
-    const char *rcpt = x->fails->s + i;
-    const char *why = rcpt + strlen(rcpt) + 1;
-    bounce_status(why, st);
-    str_catf(o, "\nFinal-Recipient: rfc822; %s\nAction: failed\nStatus: %s\n", rcpt, st);
+  while (bounce_next(x->fails, &i, &r)) {
+    const char *why = r.reason;
+    str_catf(o, "\nFinal-Recipient: rfc822; %s\nAction: failed\nStatus: %s\n", r.rcpt, r.status);
     str_cats(o, strncmp(why, "Remote host said: ", 18) ? "Diagnostic-Code: x-quail; " : "Diagnostic-Code: smtp; ");
     cat_reason(o, strncmp(why, "Remote host said: ", 18) ? why : why + 18);
     str_catc(o, '\n');
-    i = (size_t)(why - x->fails->s) + strlen(why) + 1;
   }
   return 0;
 }

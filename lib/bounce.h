@@ -10,6 +10,7 @@
 #ifndef BOUNCE_H
 #define BOUNCE_H
 #include <time.h>
+#include "esc.h"
 #include "str.h"
 
 #define BOUNCE_FULL_MAX (100 * 1024)  /* larger messages return only their header */
@@ -23,10 +24,23 @@ struct bounce {
   time_t now;
   unsigned long id;        /* queue id, for the boundary and Message-ID */
   int full;                /* return the whole message, else its header only */
-  const struct str *fails; /* "recipient\0reason\0" repeated */
+  const struct str *fails; /* failure records (bounce_fail) */
 };
 
 int bounce_head(struct str *out, const struct bounce *);
 int bounce_tail(struct str *out, const struct bounce *);
+/* A failure record, as queue/bounce/ID holds them one after another:
+ * "recipient\0status\0reason\0". The status (RFC 3463) is the DSN part's
+ * Status:; the reason, qmail's text, goes to both parts as it is. A
+ * record written before the status field existed, "recipient\0reason\0",
+ * is still read: its status is the reason's (esc_report), else 5.0.0. */
+struct bounce_rec {
+  const char *rcpt, *reason;
+  char status[ESC_MAX];
+};
+/* append a record: the reason is why[0..len) */
+int bounce_fail(struct str *fails, const char *rcpt, const char *status, const char *why, size_t len);
+/* the record at *pos into r, *pos moved past it: 1, or 0 at the end */
+int bounce_next(const struct str *fails, size_t *pos, struct bounce_rec *r);
 
 #endif

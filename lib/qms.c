@@ -200,7 +200,7 @@ int qms_result(const struct qms *c, struct str *out, int code)
   out->len = 0;
   if (code == QQ_OK) return str_catf(out, "Kok %lu qp %lu", (unsigned long)time(0), (unsigned long)c->qq.pid);
   return str_catf(out, "%c%s (#%s)", temp ? 'Z' : 'D', qq_text(code),
-                  temp ? SMTP_ESC_QUEUE_TEMP : SMTP_ESC_QUEUE_PERM);
+                  temp ? ESC_TEMP(ESC_SYSTEM) : ESC_PERM(ESC_SYSTEM));
 }
 
 int qms_fail(struct qms *c, int e, const char *unit)

@@ -6,35 +6,8 @@
 #define SMTP_H
 #include <stddef.h>
 #include <time.h>
+#include "esc.h"
 #include "str.h"
-
-/* Enhanced status codes (RFC 3463), named for what they tell the client. */
-#define SMTP_ESC_OK             "2.0.0"
-#define SMTP_ESC_SENDER_OK      "2.1.0"
-#define SMTP_ESC_RCPT_OK        "2.1.5"
-#define SMTP_ESC_VRFY           "2.5.0"
-#define SMTP_ESC_AUTH_OK        "2.7.0"
-#define SMTP_ESC_CONFIG         "4.3.0"   /* our own temporary trouble */
-#define SMTP_ESC_QUEUE_TEMP     "4.3.0"
-#define SMTP_ESC_TIMEOUT        "4.4.2"
-#define SMTP_ESC_TOO_MANY_RCPT  "4.5.3"
-#define SMTP_ESC_TEMP_POLICY    "4.7.0"   /* try later: TLS or auth trouble, closing */
-#define SMTP_ESC_NO_MAILBOX     "5.1.1"   /* no such local recipient */
-#define SMTP_ESC_BAD_SENDER     "5.1.7"
-#define SMTP_ESC_BAD_RCPT       "5.1.3"
-#define SMTP_ESC_TOO_BIG        "5.3.4"
-#define SMTP_ESC_QUEUE_PERM     "5.3.0"
-#define SMTP_ESC_LOOP           "5.4.6"
-#define SMTP_ESC_BAD_COMMAND    "5.5.1"   /* unknown, or out of sequence */
-#define SMTP_ESC_BAD_SYNTAX     "5.5.2"
-#define SMTP_ESC_BAD_PARAM      "5.5.4"
-#define SMTP_ESC_BAD_CONTENT    "5.6.0"
-#define SMTP_ESC_NEED_UTF8      "5.6.7"
-#define SMTP_ESC_AUTH_REQUIRED  "5.7.0"   /* submission: AUTH first (RFC 4954) */
-#define SMTP_ESC_DENIED         "5.7.1"   /* relaying, bad sender, bad recipient */
-#define SMTP_ESC_AUTH_FAILED    "5.7.8"
-#define SMTP_ESC_NEED_TLS       "5.7.11"
-#define SMTP_ESC_SYNC           "5.5.0"   /* talked out of turn */
 
 /* a reply line "code-esc text" (more) or "code esc text" (last), CRLF
  * ended; esc may be 0 (greeting, HELO/EHLO, 3xx replies) */

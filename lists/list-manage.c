@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include "diag.h"
+#include "esc.h"
 #include "exitcode.h"
 #include "home.h"
 #include "list.h"
@@ -31,10 +32,10 @@ struct req {
 
 static void die_usage(void) { diag_usage(USAGE); }
 static void die_list(const char *d) { diag_diesys(EXIT_TEMP, "unable to open list ", d, (char *)0); }
-static void die_forged(void) { diag_die(EXIT_PERM, "this confirmation address is not valid (#5.7.1)", (char *)0); }
-static void die_expired(void) { diag_die(EXIT_PERM, "this confirmation has expired: send a new request (#5.7.1)", (char *)0); }
-static void die_addr(void) { diag_die(EXIT_PERM, "the request names no valid address (#5.1.3)", (char *)0); }
-static void die_null(void) { diag_die(EXIT_PERM, "requests from the null sender are not answered (#5.7.1)", (char *)0); }
+static void die_forged(void) { diag_die(EXIT_PERM, "this confirmation address is not valid " ESC_QMAIL(ESC_PERM(ESC_DENIED)), (char *)0); }
+static void die_expired(void) { diag_die(EXIT_PERM, "this confirmation has expired: send a new request " ESC_QMAIL(ESC_PERM(ESC_DENIED)), (char *)0); }
+static void die_addr(void) { diag_die(EXIT_PERM, "the request names no valid address " ESC_QMAIL(ESC_PERM(ESC_BAD_RCPT)), (char *)0); }
+static void die_null(void) { diag_die(EXIT_PERM, "requests from the null sender are not answered " ESC_QMAIL(ESC_PERM(ESC_DENIED)), (char *)0); }
 static void die_set(void) { diag_diesys(EXIT_TEMP, "unable to change the member set", (char *)0); }
 static void die_send(void) { diag_die(EXIT_TEMP, "unable to queue the reply", (char *)0); }
 static void die_archive(void) { diag_diesys(EXIT_TEMP, "unable to read the archive", (char *)0); }

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "diag.h"
+#include "esc.h"
 #include "exitcode.h"
 #include "fsx.h"
 #include "home.h"
@@ -24,9 +25,9 @@
 
 static void die_usage(void) { diag_usage(USAGE); }
 static void die_list(const char *d) { diag_diesys(EXIT_TEMP, "unable to open list ", d, (char *)0); }
-static void die_forged(void) { diag_die(EXIT_PERM, "this moderation address is not valid (#5.7.1)", (char *)0); }
-static void die_expired(void) { diag_die(EXIT_PERM, "this moderation request has expired (#5.7.1)", (char *)0); }
-static void die_gone(void) { diag_die(EXIT_PERM, "this message was already accepted or rejected (#5.7.1)", (char *)0); }
+static void die_forged(void) { diag_die(EXIT_PERM, "this moderation address is not valid " ESC_QMAIL(ESC_PERM(ESC_DENIED)), (char *)0); }
+static void die_expired(void) { diag_die(EXIT_PERM, "this moderation request has expired " ESC_QMAIL(ESC_PERM(ESC_DENIED)), (char *)0); }
+static void die_gone(void) { diag_die(EXIT_PERM, "this message was already accepted or rejected " ESC_QMAIL(ESC_PERM(ESC_DENIED)), (char *)0); }
 static void die_read(const char *f) { diag_diesys(EXIT_TEMP, "unable to read ", f, (char *)0); }
 static void die_remove(const char *f) { diag_diesys(EXIT_TEMP, "unable to remove ", f, (char *)0); }
 static void die_send(void) { diag_diesys(EXIT_TEMP, "unable to distribute the post", (char *)0); }

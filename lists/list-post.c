@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "buf.h"
 #include "diag.h"
+#include "esc.h"
 #include "exitcode.h"
 #include "fsx.h"
 #include "home.h"
@@ -34,10 +35,10 @@ struct post {
 static void die_usage(void) { diag_usage(USAGE); }
 static void die_list(const char *d) { diag_diesys(EXIT_TEMP, "unable to open list ", d, (char *)0); }
 static void die_read(void) { diag_diesys(EXIT_TEMP, "unable to read the message", (char *)0); }
-static void die_big(void) { diag_die(EXIT_PERM, "sorry, the message is larger than this list accepts (#5.3.4)", (char *)0); }
-static void die_loop(void) { diag_die(EXIT_PERM, "this message is looping: it already went through the list (#5.4.6)", (char *)0); }
-static void die_null(void) { diag_die(EXIT_PERM, "the list does not accept messages from the null sender (#5.7.1)", (char *)0); }
-static void die_member(void) { diag_die(EXIT_PERM, "sorry, only members may post to this list (#5.7.1)", (char *)0); }
+static void die_big(void) { diag_die(EXIT_PERM, "sorry, the message is larger than this list accepts " ESC_QMAIL(ESC_PERM(ESC_TOO_BIG)), (char *)0); }
+static void die_loop(void) { diag_die(EXIT_PERM, "this message is looping: it already went through the list " ESC_QMAIL(ESC_PERM(ESC_LOOP)), (char *)0); }
+static void die_null(void) { diag_die(EXIT_PERM, "the list does not accept messages from the null sender " ESC_QMAIL(ESC_PERM(ESC_DENIED)), (char *)0); }
+static void die_member(void) { diag_die(EXIT_PERM, "sorry, only members may post to this list " ESC_QMAIL(ESC_PERM(ESC_DENIED)), (char *)0); }
 static void die_members(void) { diag_diesys(EXIT_TEMP, "unable to read the member sets", (char *)0); }
 static void die_hold(void) { diag_diesys(EXIT_TEMP, "unable to hold the message for the moderators", (char *)0); }
 static void die_send(int code) { diag_die(EXIT_TEMP, "unable to queue the post: ", qq_text(code), (char *)0); }

@@ -62,4 +62,16 @@ ok "queue drains" wait_for 10 queue_empty
 n=$(md_count "$MD")
 printf 'Subject: to postmaster\n\nz\n' | sendmail -f a@b postmaster@localhost
 ok "postmaster alias delivered" wait_for 10 md_grep "$MD" "Subject: to postmaster"
+
+# the DSN part's Status: is the failure's status field: a refusal that
+# gives no code is 5.0.0, even when its prose holds something that looks
+# like one (an address); the text part quotes the refusal as it was
+printf '|echo "Sorry, mail relayed by 10.4.5.6 is not wanted here."; exit 100\n' > "$H/.qmail-picky"
+chmod 644 "$H/.qmail-picky"
+printf 'Subject: picky\n\nz\n' | sendmail -f test@localhost test-picky@localhost
+ok "the refusal bounced" wait_for 15 md_grep "$MD" "is not wanted here"
+b=$(cat "$(md_grep "$MD" "is not wanted here")")
+like "$b" "^Sorry, mail relayed by 10\.4\.5\.6 is not wanted here\.$" "the QSBMF paragraph quotes the program"
+like "$b" "^Status: 5\.0\.0$" "Status: 5.0.0, not the 4.5.6 of the prose"
+unlike "$b" "^Status: 4" "no temporary class in a permanent failure's status"
 done_testing
