@@ -3,14 +3,16 @@
 #
 # One instance, Debian's rspamd on loopback with t/rspamd-lib.sh's minimal
 # config (no modules, no DNS, no redis: the filter's own cost and rspamd's
-# core scan, not a production rule set), and smtpd under quail-tcpserver
-# twice: with QMAILQUEUE=rspamd-filter, and without. A Python smtplib
+# core scan, not a production rule set), and two instances' smtpd
+# services, started by their own run scripts as runsv starts them: one
+# whose tcp.smtp rule sets QMAILQUEUE=rspamd-filter (as a site turns the
+# filter on), one without. A Python smtplib
 # client sends COUNT (300) messages of 2 KB to each, one transaction on a
 # connection of its own, alternating between the two servers, RUNS (3)
 # times. Prints each run, then the medians: the median time of one
 # transaction (the latency a client sees at one session, what the noise of
 # a shared machine moves most), and the CPU per message of the
-# server's own processes: quail-tcpserver and everything below it (smtpd,
+# server's own processes: tcpserver and everything below it (smtpd,
 # queue-writer, rspamd-filter; /proc and bench/reaper.py) and rspamd's
 # processes (/proc), so that other work on the machine does not count.
 # Runs on a shared machine move a lot: the last line gives the median of
@@ -21,26 +23,29 @@ set -u
 . "$(dirname "$0")/../t/rspamd-lib.sh"
 count=${1:-300} runs=${2:-3}
 command -v rspamd >/dev/null || die "rspamd missing (Debian package rspamd)"
-inst_new
 chmod 711 "$T"
 rspamd_start "$T/rspamd" || die "rspamd did not start"
-echo "$RSPAMD_ADDR" > "$INST/control/rspamdserver"
 
-# listen NAME [VAR=VALUE]: smtpd on a free port, in $PORT_NAME, under
-# bench/reaper.py (its pid in $REAPER_NAME, CPU seconds in $T/NAME.cpu)
+# listen NAME [QMAILQUEUE]: an instance of its own whose smtpd service
+# listens on a free port ($PORT_NAME), its run script under
+# bench/reaper.py (its pid in $REAPER_NAME, CPU seconds in $T/NAME.cpu);
+# with QMAILQUEUE, loopback's tcp.smtp rule names that filter
 listen() {
-  local port; port=$(free_port)
-  env ${2:+"$2"} $PY "$SRC/bench/reaper.py" "$T/$1.cpu" \
-    "$BIN/quail-tcpserver" -R -H -l localhost -c 40 127.0.0.1 "$port" "$BIN/smtpd" >>"$T/$1.log" 2>&1 &
+  local port inst=$T/$1; port=$(free_port)
+  SMTP_PORT=$port "$BIN/mkinstance" "$inst" localhost >/dev/null || die "mkinstance failed"
+  echo "$RSPAMD_ADDR" > "$inst/control/rspamdserver"
+  [ -n "${2:-}" ] && sed -i "s|^127\.:allow,RELAYCLIENT=\"\"\$|127.:allow,RELAYCLIENT=\"\",QMAILQUEUE=\"$2\"|" "$inst/control/tcp.smtp"
+  $PY "$SRC/bench/reaper.py" "$T/$1.cpu" sh "$inst/service/smtpd/run" >>"$T/$1.log" 2>&1 &
   kill_on_exit $!
   eval "REAPER_$1=$!"
-  wait_for 5 $PY -c "import socket; socket.create_connection(('127.0.0.1', $port))" || die "smtpd ($1) did not start"
+  wait_for 10 $PY -c "import socket; socket.create_connection(('127.0.0.1', $port))" || die "smtpd ($1) did not start: $(cat "$T/$1.log")"
   eval "PORT_$1=$port"
 }
 listen plain
-listen filter QMAILQUEUE="$BIN/rspamd-filter"
+listen filter "$BIN/rspamd-filter"
+grep -q 'QMAILQUEUE=' "$T/filter/control/tcp.smtp" || die "no QMAILQUEUE rule in the filter's tcp.smtp"
 
-# CPU seconds so far: NAME's server tree, that is quail-tcpserver's own
+# CPU seconds so far: NAME's server tree, that is tcpserver's own
 # and its reaped children's (smtpd, and below it queue-writer and
 # rspamd-filter; /proc), and the orphans bench/reaper.py reaped (a
 # queue-writer that reported before smtpd left)
@@ -48,7 +53,7 @@ server_cpu() {
   local r l; eval "r=\$REAPER_$1"
   rm -f "$T/$1.cpu"; kill -USR1 "$r"
   wait_for 5 test -s "$T/$1.cpu" || die "no CPU figure from bench/reaper.py"
-  l=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$(pgrep -P "$r")/stat") || die "no quail-tcpserver under $r"
+  l=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$(pgrep -P "$r")/stat") || die "no listener under $r"
   calc "$(cat "$T/$1.cpu") + $l / $(getconf CLK_TCK)" 3
 }
 rspamd_cpu() {
@@ -84,13 +89,14 @@ PY
 # per message (the filter's CPU includes rspamd's)
 one() {
   local p0 p1 f0 f1 r0 r1 lat
-  rm -f "$INST"/queue/mess/*
+  rm -f "$T"/plain/queue/mess/* "$T"/filter/queue/mess/*
   settle
   p0=$(server_cpu plain) f0=$(server_cpu filter) r0=$(rspamd_cpu)
   lat=$(alternate) || die "the SMTP client failed"
   sleep 1   # the last queue-writers end
   p1=$(server_cpu plain) f1=$(server_cpu filter) r1=$(rspamd_cpu)
-  [ "$(ls "$INST/queue/mess" | grep -vc '\.env$')" -ge $((2 * count)) ] || die "not every message was queued"
+  [ "$(ls "$T/plain/queue/mess" "$T/filter/queue/mess" | grep -c '^[0-9][0-9]*$')" -ge $((2 * count)) ] ||
+    die "not every message was queued"
   echo "$lat $(calc "($p1 - $p0) * 1000 / $count" 3) $(calc "($f1 - $f0 + $r1 - $r0) * 1000 / $count" 3)" \
     "$(calc "($r1 - $r0) * 1000 / $count" 3)"
 }

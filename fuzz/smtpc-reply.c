@@ -23,6 +23,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
     smtpc_ehlo(&r.text, &e);
   }
   if (code < 0) FUZZ_CHECK(errno == EPROTO || errno == EPIPE || errno == ENOMEM);
-  smtpc_reply_free(&r);
+  str_free(&r.text); str_free(&r.line);
   return 0;
 }

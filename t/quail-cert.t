@@ -21,7 +21,7 @@ like "$("$BIN/quail-cert" selfsigned 2>&1)" 'keeping .*servercert.pem' "selfsign
 smtpd_start
 like "$(raw "$HELLO" 1 'QUIT\r\n' 1)" '250[- ]STARTTLS' "smtpd offers STARTTLS"
 POP=$(free_port)
-"$BIN/quail-tcpserver" -v -R -H -l localhost 127.0.0.1 "$POP" "$BIN/pop3-login" localhost "$BIN/checkpassword" \
+tcpserver -v -R -H -l localhost 127.0.0.1 "$POP" "$BIN/pop3-login" localhost "$BIN/checkpassword" \
   "$BIN/pop3d" Maildir >"$INST/pop3.log" 2>&1 &
 kill_on_exit $!
 wait_for 5 grep -q 'status: 0/' "$INST/pop3.log" || { echo "Bail out! pop3 did not start"; exit 1; }
