@@ -50,6 +50,8 @@ printf 'quail (%s) unstable; urgency=medium\n\n  * Built from %s.\n\n -- quail d
 # what the postinst's configure phase runs
 cp mk/install.sh "$pkg/usr/lib/quail/install.sh"
 cp -R run "$pkg/usr/lib/quail/run"
+cp -R control "$pkg/usr/lib/quail/control"
+cp -R control "$pkg/usr/share/doc/quail/control"
 chmod 755 "$pkg"/usr/lib/quail/run/*/run "$pkg"/usr/lib/quail/run/*/log/run
 install -m 644 mk/quail.service "$pkg/usr/lib/quail/mk/"
 install -m 755 mk/quail.init "$pkg/usr/lib/quail/mk/"

@@ -129,10 +129,11 @@ install_control() {
   host=$(hostname -f 2>/dev/null || hostname)
   c=$root/control
   # the defaults of control/ (control/README), where the file is missing;
-  # doc/control keeps them for mkinstance and for the reader
-  install -d "$root/doc/control"
+  # doc/control keeps them for mkinstance and for the reader (a package
+  # ships that copy: its configure phase leaves it alone)
+  [ "$phase" = configure ] || install -d "$root/doc/control"
   for f in control/*; do
-    install -m 644 "$f" "$root/doc/control/"
+    [ "$phase" = configure ] || install -m 644 "$f" "$root/doc/control/"
     [ "${f##*/}" = README ] || [ -e "$c/${f##*/}" ] || install -m 644 "$f" "$c/"
   done
   for r in "$c"/tcp.*; do

@@ -71,7 +71,7 @@ for m in proc sys dev dev/pts; do mount --bind "/$m" "$R/$m" || { echo "Bail out
 cp "$T/src/$deb" "$R/tmp/quail.deb"
 # a machine whose init starts services: invoke-rc.d asks policy-rc.d
 printf '#!/bin/sh\nexit 0\n' > "$R/usr/sbin/policy-rc.d"; chmod 755 "$R/usr/sbin/policy-rc.d"
-in_root() { chroot "$R" /usr/bin/env DEBIAN_FRONTEND=noninteractive /bin/bash -c "$1"; }
+in_root() { chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive /bin/bash -c "$1"; }
 # downloads with the machine's network, for the offline installs below
 in_root 'apt-get update -qq; echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections
   echo "postfix postfix/mailname string deb.test" | debconf-set-selections
@@ -80,7 +80,7 @@ in_root 'apt-get update -qq; echo "postfix postfix/main_mailer_type select Local
   { diag "$(tail -5 "$T/download.log")"; skip "Debian's archive cannot be reached"; done_testing; }
 
 ip netns add "$N" && ip -n "$N" link set lo up || { echo "Bail out! netns"; exit 1; }
-in_ns() { ip netns exec "$N" chroot "$R" /usr/bin/env DEBIAN_FRONTEND=noninteractive /bin/bash -c "$1"; }
+in_ns() { ip netns exec "$N" chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive /bin/bash -c "$1"; }
 in_ns 'apt-get install -y -q --no-install-recommends postfix' >"$T/postfix.log" 2>&1
 is "$?" 0 "Postfix installs first"
 in_ns 'apt-get install -y -q --no-install-recommends /tmp/quail.deb' >"$T/install.log" 2>&1
@@ -92,6 +92,7 @@ is "$(in_ns 'readlink -f /usr/lib/sendmail')" /usr/lib/quail/bin/sendmail "/usr/
 for u in quaild quailq quails quailr; do ok "postinst made user $u" in_ns "getent passwd $u >/dev/null"; done
 ok "postinst wrote control/me" in_ns 'test -s /etc/quail/control/me'
 ok "users/cdb compiled" in_ns 'test -s /var/quail/users/cdb'
+ok "postinst made a self-signed certificate" in_ns 'test -s /etc/quail/control/servercert.pem'
 is "$(in_ns 'stat -c "%U %a" /var/quail/bin/queue-writer')" "quailq 4711" "queue-writer setuid quailq"
 ok "the queue is real, the queue owner's" in_ns 'test -d /var/quail/queue/mess -a ! -L /var/quail/queue'
 smtp_up() { in_ns 'exec 3<>/dev/tcp/127.0.0.1/25 && read -r l <&3 && case $l in 220*) exit 0;; esac; exit 1' 2>/dev/null; }
