@@ -9,8 +9,8 @@
 # service/ with runit service directories made from the run/ templates,
 # and log/.
 # Everything belongs to the invoking user. Ports for the services come from
-# SMTP_PORT, POP3_PORT, QMTP_PORT and QMQP_PORT (defaults 2525, 2110,
-# 2209, 2628).
+# SMTP_PORT, POP3_PORT, QMTP_PORT, QMQP_PORT, SUBMISSION_PORT, SMTPS_PORT
+# and POP3S_PORT (defaults 2525, 2110, 2209, 2628, 2587, 2465, 2995).
 # Exit codes: 0 made, 100 usage or DIR not empty, 111 temporary failure.
 set -u
 prog=mkinstance
@@ -120,7 +120,8 @@ for t in "$templates"/*/; do
     sed -e "s|@HOME@|$home|g" -e "s|@BIN@|$bin|g" \
         -e "s|@SMTP_PORT@|${SMTP_PORT:-2525}|g" -e "s|@POP3_PORT@|${POP3_PORT:-2110}|g" \
         -e "s|@QMTP_PORT@|${QMTP_PORT:-2209}|g" -e "s|@QMQP_PORT@|${QMQP_PORT:-2628}|g" \
-        -e "s|@HOST@|$host|g" \
+        -e "s|@SUBMISSION_PORT@|${SUBMISSION_PORT:-2587}|g" -e "s|@SMTPS_PORT@|${SMTPS_PORT:-2465}|g" \
+        -e "s|@POP3S_PORT@|${POP3S_PORT:-2995}|g" -e "s|@HOST@|$host|g" \
         "$t/$f" > "$home/service/$name/$f" || die "unable to write service/$name/$f"
     chmod 755 "$home/service/$name/$f"
   done

@@ -12,6 +12,8 @@
  * the program gets a socket pair and pop3-login relays between it and the
  * TLS session. USER, PASS and AUTH PLAIN need TLS unless
  * control/pop3plaintext exists or AUTHPLAINTEXT is set (a tcprules rule).
+ * With POP3S set (the pop3s service, RFC 8314: port 995) the TLS
+ * handshake comes before the greeting, and the whole session is TLS.
  * A refused login is answered after control/pop3faildelay seconds
  * (default 2) with the same words for an unknown user and a wrong
  * password; the third ends the connection.
@@ -453,20 +455,21 @@ static void cmd_auth(struct session *s, const char *arg)
   forget_line(s);
 }
 
-static void cmd_stls(struct session *s, const char *arg)
+/* TLS as server with control/servercert.pem (loaded before the split when
+ * run as root); -1, logged, when it cannot */
+static int tls_ready(struct session *s)
+{
+  if (s->tls_ready || tlsx_server(&s->tls, "control/servercert.pem") == 0) return 0;
+  log_event(s, "tls unavailable", tlsx_error(&s->tls));
+  tlsx_close(&s->tls);
+  return -1;
+}
+
+/* the handshake on the client's socket; a failed one ends the session */
+static void tls_handshake(struct session *s)
 {
   struct str *t = &s->tmp;
-  if (s->tls_on) { bad_command(s, "command not permitted when TLS active"); return; }
-  if (*arg) { err(s, "STLS takes no argument"); return; }
-  if (!s->tls_ready && tlsx_server(&s->tls, "control/servercert.pem") < 0) {
-    log_event(s, "tls unavailable", tlsx_error(&s->tls));
-    tlsx_close(&s->tls);
-    err(s, POP3_RC_SYS_TEMP "TLS not available");
-    return;
-  }
-  ok(s, "begin TLS negotiation");
-  flush(s);
-  if (buf_buffered(&s->in)) log_event(s, "discarded", "plaintext sent after STLS");
+  if (buf_buffered(&s->in)) log_event(s, "discarded", "plaintext sent before the TLS handshake");
   buf_discard(&s->in);                    /* no command injection past STLS */
   if (tlsx_accept(&s->tls, 0, 1, TIMEOUT) < 0) {
     log_event(s, "tls handshake failed", errno == ETIMEDOUT ? "timeout" : tlsx_error(&s->tls));
@@ -480,6 +483,16 @@ static void cmd_stls(struct session *s, const char *arg)
   if (str_cats(t, tlsx_version(&s->tls)) < 0 || str_catc(t, ' ') < 0 || str_cats(t, tlsx_cipher(&s->tls)) < 0)
     die_nomem();
   log_event(s, "tls", t->s);
+}
+
+static void cmd_stls(struct session *s, const char *arg)
+{
+  if (s->tls_on) { bad_command(s, "command not permitted when TLS active"); return; }
+  if (*arg) { err(s, "STLS takes no argument"); return; }
+  if (tls_ready(s) < 0) { err(s, POP3_RC_SYS_TEMP "TLS not available"); return; }
+  ok(s, "begin TLS negotiation");
+  flush(s);
+  tls_handshake(s);
 }
 
 static void cmd_quit(struct session *s, const char *arg)
@@ -611,6 +624,9 @@ int main(int argc, char **argv)
            "configuration unreadable", EXIT_TEMP);
   }
   split(&s);
+  /* POP3S (RFC 8314, port 995): TLS from the first byte */
+  if (getenv("POP3S") && tls_ready(&s) < 0) _exit(EXIT_TEMP);
+  if (getenv("POP3S")) tls_handshake(&s);
   s.tmp.len = 0;
   if (str_cats(&s.tmp, "quail POP3 server ready ") < 0 || str_cats(&s.tmp, s.stamp.s) < 0) die_nomem();
   ok(&s, s.tmp.s);

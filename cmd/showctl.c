@@ -285,6 +285,8 @@ static const struct ctl known[] = {
   { "tcp.qmqp.cdb", show_cdb, "tcp.qmqp", "Modified recently enough; hopefully up to date.\n", 0 },
   { "tcp.qmtp", show_list, "No QMTP access rules: qmtpd does not start.", "QMTP access rule: ", "" },
   { "tcp.qmtp.cdb", show_cdb, "tcp.qmtp", "Modified recently enough; hopefully up to date.\n", 0 },
+  { "tcp.submission", show_list, "No submission access rules: submission and smtps do not start.", "Submission access rule: ", "" },
+  { "tcp.submission.cdb", show_cdb, "tcp.submission", "Modified recently enough; hopefully up to date.\n", 0 },
   { "tcp.smtp", show_list, "No SMTP access rules: smtpd does not start.", "SMTP access rule: ", "" },
   { "tcp.smtp.cdb", show_cdb, "tcp.smtp", "Modified recently enough; hopefully up to date.\n", 0 },
   { "timeoutconnect", show_int, "60", "SMTP client connection timeout is ", " seconds" },

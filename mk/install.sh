@@ -180,6 +180,7 @@ install_services() {
       [ -f "$t/$f" ] || continue
       sed -e "s|@HOME@|$prefix|g" -e "s|@BIN@|$prefix/bin|g" -e "s|@SMTP_PORT@|25|g" \
           -e "s|@POP3_PORT@|110|g" -e "s|@QMTP_PORT@|209|g" -e "s|@QMQP_PORT@|628|g" -e "s|@HOST@|$host|g" \
+          -e "s|@SUBMISSION_PORT@|587|g" -e "s|@SMTPS_PORT@|465|g" -e "s|@POP3S_PORT@|995|g" \
           -e "$logas" "$t/$f" > "$root/service/$name/$f"
       chmod 755 "$root/service/$name/$f"
     done

@@ -2,7 +2,8 @@
 # run.sh SRC SMTP_PORT POP3_PORT: make var/ once, then run its services
 # under runsvdir in the foreground until Ctrl-C. RUN_DIR names another
 # instance directory than SRC/var (the tests use it, with QMTP_PORT and
-# QMQP_PORT).
+# QMQP_PORT); SUBMISSION_PORT, SMTPS_PORT and POP3S_PORT (make's variables)
+# place submission (587's service), smtps (465's) and pop3s (995's).
 set -u
 src=$1 smtp=$2 pop3=$3
 cd "$src" || exit 111
@@ -61,6 +62,16 @@ if [ -d "$home/service/pop3d" ]; then
   cat <<EOM
 Read it over POP3 on 127.0.0.1:$pop3:
   curl -s pop3://127.0.0.1:$pop3/1 -u test:$pass
+EOM
+fi
+port() { sed -n 's/.* \([0-9][0-9]*\) \\$/\1/p' "$home/service/$1/run" 2>/dev/null; }
+if [ -d "$home/service/submission" ]; then
+  cat <<EOM
+Submission with AUTH (the password of test, made with quail-passwd):
+  bin/quail-passwd add test \$(id -u) \$(id -g) $home/mail/test   # then type a password
+  swaks --server 127.0.0.1:$(port submission) --tls --auth-user test --to someone@example.org   # 587's service
+  swaks --server 127.0.0.1:$(port smtps) --tlsc --auth-user test --to test@localhost           # 465's, TLS at once
+  curl -sk pop3s://127.0.0.1:$(port pop3s)/1 -u test:$pass                                     # POP3 over TLS (995's)
 EOM
 fi
 echo

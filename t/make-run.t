@@ -5,6 +5,7 @@
 command -v runsvdir >/dev/null || skip_all "runit is not installed"
 smtp=$(free_port) pop3=$(free_port)
 export RUN_DIR=$T/var QMTP_PORT=$(free_port) QMQP_PORT=$(free_port)
+export SUBMISSION_PORT=$(free_port) SMTPS_PORT=$(free_port) POP3S_PORT=$(free_port)
 # start_run OUT: mk/run.sh as from a terminal (SIGINT at its default, in a
 # process group of its own, written to OUT.pgid), its output in OUT
 start_run() {

@@ -5,7 +5,8 @@
 # restart.
 . "$(dirname "$0")/lib.sh"
 SMTP_PORT=$(free_port) POP3_PORT=$(free_port) QMTP_PORT=$(free_port) QMQP_PORT=$(free_port)
-export SMTP_PORT POP3_PORT QMTP_PORT QMQP_PORT
+SUBMISSION_PORT=$(free_port) SMTPS_PORT=$(free_port) POP3S_PORT=$(free_port)
+export SMTP_PORT POP3_PORT QMTP_PORT QMQP_PORT SUBMISSION_PORT SMTPS_PORT POP3S_PORT
 inst_new
 H=$INST/mail/test
 S=$INST/service
@@ -14,8 +15,9 @@ RSV=
 # runsvdir's HUP stops every runsv and its service before the usual cleanup
 trap '[ -n "$RSV" ] && kill -HUP "$RSV" 2>/dev/null && wait "$RSV" 2>/dev/null; _cleanup' EXIT
 smtp_up() { $PY -c "import socket,sys; s=socket.create_connection(('127.0.0.1',$SMTP_PORT),2); sys.exit(0 if s.recv(100).startswith(b'220') else 1)" 2>/dev/null; }
-all_run() { [ "$(quailctl status 2>/dev/null | grep -c '^run: ')" -ge 10 ]; }
-all_down() { [ "$(quailctl status 2>/dev/null | grep -c "^down: $S/[a-z0-9-]*:")" = 5 ]; }
+nsvc=$(ls "$INST/service" | wc -l)
+all_run() { [ "$(quailctl status 2>/dev/null | grep -c '^run: ')" -ge $((2 * nsvc)) ]; }
+all_down() { [ "$(quailctl status 2>/dev/null | grep -c "^down: $S/[a-z0-9-]*:")" = "$nsvc" ]; }
 qm_pid() { sv status "$S/queue-manager" | sed -n 's/^run: [^(]*(pid \([0-9]*\)).*/\1/p'; }
 
 quailctl >/dev/null 2>&1
