@@ -176,19 +176,19 @@ is "$(users_of pop3d)" "nobody;" "pop3d runs as the user"
 is "$(tr '\n' ' ' < "$T/pop.out")" "messages 2 quit " "the session reads the box (2 messages) and ends well"
 
 # a Bcc recipient stays secret from another recipient's .qmail program
-# (issue 18 item 2): probe (nobody) and secret (uid 61002, no passwd
+# (issue 18 item 2): probe (nobody) and $bcc (uid 61002, no passwd
 # entry needed) get one message; probe's program tries every way in
-sq=61002
-printf '=box:nobody:%s:%s:%s/box:::\n=probe:nobody:%s:%s:%s/probe:::\n=secret:quailtestb:%s:%s:%s/secret:::\n.\n' \
-  "$nuid" "$ngid" "$P" "$nuid" "$ngid" "$P" "$sq" "$sq" "$P" > "$P/users/assign"
+sq=61002 bcc=hidden$$x
+printf '=box:nobody:%s:%s:%s/box:::\n=probe:nobody:%s:%s:%s/probe:::\n=%s:quailtestb:%s:%s:%s/hb:::\n.\n' \
+  "$nuid" "$ngid" "$P" "$nuid" "$ngid" "$P" "$bcc" "$sq" "$sq" "$P" > "$P/users/assign"
 QUAIL_HOME=$P "$P/bin/newu"
 install -d -o nobody -g "$ngid" "$P/probe"
-install -d -o "$sq" -g "$sq" "$P/secret"
+install -d -o "$sq" -g "$sq" "$P/hb"
 install -m 644 "$SRC/t/bcc-probe.py" "$P/bcc-probe.py"
 printf '|%s %s/bcc-probe.py %s %s %s/probe/out\n' "$PY" "$P" "$P" "$sq" "$P" > "$P/probe/.qmail"
-printf '|sleep 4\n' > "$P/secret/.qmail"
-chown nobody "$P/probe/.qmail"; chown "$sq" "$P/secret/.qmail"
-printf 'To: probe@localhost\nSubject: with a Bcc\n\nsecret Bcc\n' | runuser -u nobody -- env -u QUAIL_HOME "$P/bin/sendmail" probe@localhost secret@localhost
+printf '|sleep 4\n' > "$P/hb/.qmail"
+chown nobody "$P/probe/.qmail"; chown "$sq" "$P/hb/.qmail"
+printf 'To: probe@localhost\nSubject: with a Bcc\n\nwith a Bcc\n' | runuser -u nobody -- env -u QUAIL_HOME "$P/bin/sendmail" probe@localhost "$bcc@localhost"
 ok "the probe ran" wait_for 20 test -f "$P/probe/out"
 probe=$(cat "$P/probe/out" 2>/dev/null)
 like "$probe" "xattr: error EACCES" "fgetxattr(0, user.quail.env) refused to the recipient's program"
@@ -198,7 +198,7 @@ like "$probe" "envfile: error EACCES" "nor queue/mess/ID.env opened"
 is "$(grep '^fd ' <<<"$probe" | grep -vc '^fd [012]: ')" 1 "the program has fds 0, 1, 2 and its own listing only"
 [ "$(grep '^fd ' <<<"$probe" | grep -vc '^fd [012]: ')" = 1 ] || grep '^fd ' <<<"$probe" | sed 's/^/# /' >&2
 like "$probe" "other delivery seen" "the other recipient's delivery ran meanwhile"
-unlike "$probe" "secret@|secret |secret$" "the Bcc recipient appears nowhere the program could look"
+unlike "$probe" "$bcc" "the Bcc recipient appears nowhere the program could look"
 [ -f "$P/probe/out" ] || diag "$(tail -5 "$P/log/queue-manager/current")"
 
 $PY - "$SP" <<'PY'

@@ -99,6 +99,10 @@ as_nobody() {
   setpriv --reuid=65534 --regid=65534 --clear-groups "$cmd" "$@"
 }
 
+# reachable_by UID PATH: can uid UID reach and run PATH (a checkout under
+# /root, mode 0700, cannot be reached by other users)
+reachable_by() { setpriv --reuid="$1" --regid="$1" --clear-groups test -x "$2" 2>/dev/null; }
+
 # inst_new [HOSTNAME]: $INST, a fresh instance; $MD, the Maildir of test
 inst_new() {
   INST=$T/inst

@@ -123,6 +123,11 @@ mv "$T/saved" "$C/tcp.smtp"
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
   cp -a "$T/i" "$T/u"; chown -R nobody "$T/u"; chmod 755 "$T"
   sed "s|$T/i|$T/u|g" "$T/smtpd.run" >"$T/u.run"; chmod 644 "$T/u.run"
+  # nobody runs a copy of quail-listen when it cannot reach the checkout
+  if ! reachable_by 65534 "$BIN/quail-listen"; then
+    cp "$BIN/quail-listen" "$T/quail-listen"; chmod 755 "$T/quail-listen"
+    sed -i "s|$BIN/quail-listen|$T/quail-listen|" "$T/u.run"
+  fi
   chmod 000 "$T/u/control/concurrencyincoming"
   timeout 10 setpriv --reuid=nobody --regid=nogroup --clear-groups sh "$T/u.run" >"$T/fail.log" 2>&1
   is "$?" 111 "control/concurrencyincoming chmod 000, run as nobody: exit 111"
