@@ -692,6 +692,7 @@ static void reset(struct job *j, char *saved)
 static enum next data(struct job *j, struct conn *c, char *saved)
 {
   unsigned code;
+  int ok;
   struct str t = STR_ZERO;
   if (send_message(c, 1) < 0 || buf_flush(&c->out) < 0) { reset(j, saved); return give_up(j, c, 0, ""); }
   c->critical = 1;
@@ -701,9 +702,11 @@ static enum next data(struct job *j, struct conn *c, char *saved)
     finish(j, 'Z', &t);
   }
   quit(c);
-  describe(&t, c, 1, code < 300 ? "accepted the message" : "failed after I sent the message",
-           code < 300 ? ESC_OK(ESC_OTHER) : code >= 500 ? ESC_PERM(ESC_OTHER) : ESC_TEMP(ESC_OTHER));
-  finish(j, code < 300 ? 'K' : code >= 500 ? 'D' : 'Z', &t);
+  /* only a 2xx takes the message; a 1xx or 3xx here is no answer to it */
+  ok = code >= 200 && code < 300;
+  describe(&t, c, 1, ok ? "accepted the message" : "failed after I sent the message",
+           ok ? ESC_OK(ESC_OTHER) : code >= 500 ? ESC_PERM(ESC_OTHER) : ESC_TEMP(ESC_OTHER));
+  finish(j, ok ? 'K' : code >= 500 ? 'D' : 'Z', &t);
 }
 
 /* MAIL, RCPT..., DATA: pipelined when the peer allows */

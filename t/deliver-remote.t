@@ -24,6 +24,7 @@ dns_start \
   --mx-host=helo.test,mxb.multi.test,10 \
   --host-record=mail5.test,$N.8 --host-record=data4.test,$N.9 --host-record=drop.test,$N.10 \
   --host-record=small.test,$N.11 --host-record=sink.test,$N.12 --host-record=silent.test,$N.14 \
+  --host-record=data1.test,$N.15 \
   --server=/servfail.test/$N.99#9
 
 peer_start ok $N.2 25 utf8 size=1000000
@@ -33,6 +34,7 @@ peer_start dead $N.6 25 blackhole
 peer_start tmp $N.7 25 rcpt=450
 peer_start mail5 $N.8 25 mail=550
 peer_start data4 $N.9 25 data=451
+peer_start data1 $N.15 25 data=150
 peer_start drop $N.10 25 dropdata
 peer_start small $N.11 25 size=50
 peer_start silent $N.14 25 silent
@@ -113,6 +115,8 @@ out=$(dr mail5.test a@quail.test joe@mail5.test < "$T/msg")
 like "$out" '^DRemote host said: 550 5.1.7 sender refused' "MAIL 550: D for the message"
 out=$(dr data4.test a@quail.test joe@data4.test < "$T/msg")
 like "$out" '^r\|ZRemote host said: 451 ok message 1' "451 after the message: Z"
+out=$(dr data1.test a@quail.test joe@data1.test < "$T/msg")
+like "$out" '^r\|Z.*150' "150 after the message is no acceptance: Z, never K"
 out=$(dr drop.test a@quail.test joe@drop.test < "$T/msg")
 like "$out" '^r\|Z.*dropped the connection after the message; possible duplicate' "connection dropped in DATA: Z"
 like "$(peer_log drop)" 'DROPPED' "the peer did drop it"
