@@ -3,7 +3,7 @@
 # through a small driver (t/json-lib.c) built against obj/libquail.a.
 . "$(dirname "$0")/lib.sh"
 [ -f "$SRC/obj/libquail.a" ] || skip_all "obj/libquail.a is not built (make first)"
-cc -D_GNU_SOURCE -I"$SRC/lib" -o "$T/json-lib" "$SRC/t/json-lib.c" "$SRC/obj/libquail.a" ||
+$TEST_CC -D_GNU_SOURCE -I"$SRC/lib" -o "$T/json-lib" "$SRC/t/json-lib.c" "$SRC/obj/libquail.a" ||
   { echo "Bail out! cannot build t/json-lib.c"; exit 1; }
 
 # DOCUMENT<TAB>PATH<TAB>what the driver prints (lines joined by ' / ')

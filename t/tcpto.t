@@ -3,7 +3,7 @@
 # delivery's memory of hosts that timed out, queue/lock/tcpto, written
 # here through lib/tcpto.c as deliver-remote writes it (t/smtpc-lib.c).
 . "$(dirname "$0")/lib.sh"
-cc -D_GNU_SOURCE -I"$SRC/lib" -o "$T/smtpc-lib" "$SRC/t/smtpc-lib.c" "$SRC/obj/libquail.a" ||
+$TEST_CC -D_GNU_SOURCE -I"$SRC/lib" -o "$T/smtpc-lib" "$SRC/t/smtpc-lib.c" "$SRC/obj/libquail.a" ||
   { echo "Bail out! cannot build t/smtpc-lib.c"; exit 1; }
 L=$T/smtpc-lib
 inst_new
