@@ -39,6 +39,8 @@ listen() {
   kill_on_exit $!
   eval "REAPER_$1=$!"
   wait_for 10 $PY -c "import socket; socket.create_connection(('127.0.0.1', $port))" || die "smtpd ($1) did not start: $(cat "$T/$1.log")"
+  # the listener the run script became, a child of the reaper: killed at exit too
+  kill_on_exit "$(pgrep -P "$(eval echo "\$REAPER_$1")")"
   eval "PORT_$1=$port"
 }
 listen plain
