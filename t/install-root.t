@@ -76,7 +76,7 @@ like "$(openssl x509 -in "$P/control/servercert.pem" -noout -subject)" "CN ?= ?$
 like "$(cat "$T/out")" "quail-cert install FULLCHAIN KEY" "  and make install says how to replace it"
 is "$(own "$P/control")" "root:quail 755" "control/ root's"
 is "$(cat "$P/control/defaultdelivery")" "./Maildir/" "DEFAULTDELIVERY=maildir written"
-like "$(cat "$P/service/smtpd/log/run")" "exec chpst -u quaill:nofiles svlogd -tt $P/log/smtpd" "svlogd runs as quaill"
+like "$(cat "$P/service/smtpd/log/run")" "exec chpst -u quaill:nofiles $P/bin/quail-log smtpd" "the log service (quail-log: svlogd or splogger) runs as quaill"
 like "$(cat "$T/units/quail.service")" "ExecStart=/usr/bin/runsvdir -P $P/service" "systemd unit runs runsvdir on PREFIX/service"
 ok "man pages installed" test -f "$P/man/man8/quail-install.8" -a -f "$P/man/man8/quailctl.8" -a -f "$P/man/man1/mailsubj.1"
 is "$(readlink /usr/sbin/sendmail 2>/dev/null || ls -l /usr/sbin/sendmail 2>/dev/null)" "$sendmail_before" "/usr/sbin/sendmail untouched without SENDMAIL_LINKS"
