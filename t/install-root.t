@@ -131,6 +131,18 @@ is "$(ours_ps queue-spawn)" "quailr queue-spawn remote;root queue-spawn local;" 
 is "$(user_of smtpd)" quaild "smtpd's tcpserver runs as quaild"
 ok "smtpd's log written by quaill" wait_for 10 test -f "$P/log/smtpd/current"
 is "$(stat -c %U "$P/log/smtpd/current")" quaill "log files owned by quaill"
+# control/logto both (quail-log(8)): at the log service's restart, splogger
+# -t with svlogd as its child, both as quaill (no line is sent meanwhile)
+logpid() { sv status "$P/service/$1/log" | sed -n 's/^run: [^(]*(pid \([0-9]*\)).*/\1/p'; }
+comm_of() { ps -o comm= -p "$1" 2>/dev/null; }
+split_up() { [ "$(comm_of "$(logpid smtpd)")" = splogger ] && pgrep -P "$(logpid smtpd)" -x svlogd >/dev/null; }
+echo both > "$P/control/logto"
+sv restart "$P/service/smtpd/log" >/dev/null
+ok "control/logto both, sv restart of smtpd's log: splogger with svlogd under it" wait_for 10 split_up
+is "$(ps -o user= -p "$(logpid smtpd)") $(ps -o user= -p "$(pgrep -P "$(logpid smtpd)" -x svlogd)")" "quaill quaill" "  both run as quaill"
+echo svlogd > "$P/control/logto"
+sv restart "$P/service/smtpd/log" >/dev/null
+ok "  svlogd again at the next restart" wait_for 10 eval '[ "$(comm_of "$(logpid smtpd)")" = svlogd ]'
 
 # a message from a non-root user through PREFIX/bin/sendmail
 printf 'Subject: from nobody\n\nhello from nobody\n' | runuser -u nobody -- env -u QUAIL_HOME "$P/bin/sendmail" box@localhost
