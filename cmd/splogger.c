@@ -18,7 +18,8 @@
  * quail-log(8)); at the end splogger closes stdout and waits for its child
  * processes. SIGTERM ends splogger once what it has read is logged.
  * Exit codes: 0 at the end of the input or on SIGTERM; 100 usage; 111
- * stdin could not be read or (-t) stdout could not be written. */
+ * stdin could not be read or (-t) stdout could not be written (what was
+ * read is logged first). */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -245,9 +246,12 @@ int main(int argc, char **argv)
   diag_init("splogger");
   options(argc, argv, &g);
   catch_term(&waitmask);
+  /* -t: a reader gone from stdout is an error after the lines are logged */
+  if (g.tee) signal(SIGPIPE, SIG_IGN);
   while ((r = next(space, sizeof space, &waitmask)) > 0) {
-    if (g.tee && fd_write_all(1, space, (size_t)r) < 0) die_write();
+    int lost = g.tee && fd_write_all(1, space, (size_t)r) < 0;
     for (i = 0; i < r; i++) put(&g, &l, (unsigned char)space[i]);
+    if (lost) { flush(&g, &l); die_write(); }
   }
   flush(&g, &l);
   if (g.tee) {

@@ -25,7 +25,7 @@ in_ns() {
     i=0; while [ "$(wc -l < "$LOG")" -lt "$LINES" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
     kill $pid; wait $pid' 2>/dev/null
 }
-export T LOG BIN INPUT SCRIPT
+export T LOG BIN INPUT SCRIPT PY
 
 LINES=5 SCRIPT='printf "hello world\nwarning: careful\n\n   \nalert: fire\001here\n" | "$BIN/splogger" quailtest' in_ns
 l=$(cat "$LOG")
@@ -53,6 +53,14 @@ input=$(printf 'one\n\nwarning: two\001\n')
 LINES=3 SCRIPT='printf "%s\n" "$INPUT" | "$BIN/splogger" -t tee > "$T/tee.out"' INPUT=$input in_ns
 is "$(cat "$T/tee.out")" "$input" "-t: every byte read is copied to stdout, blank lines and control bytes too"
 like "$(cat "$LOG")" 'mail\.warn tee: [0-9.]+ warning: two\?' "  and the lines still go to syslog"
+
+# -t with nobody reading stdout (svlogd gone): the lines read are still
+# sent to syslog, then 111
+LINES=2 SCRIPT='$PY -c "import os, subprocess, sys
+r, w = os.pipe(); os.close(r)
+print(subprocess.run([sys.argv[1], \"-t\", \"lost\"], input=b\"one\\n\", stdout=w, stderr=subprocess.DEVNULL).returncode)" "$BIN/splogger" > "$T/lost.rc"' in_ns
+is "$(cat "$T/lost.rc")" 111 "-t, stdout's reader gone: 111"
+like "$(cat "$LOG")" 'lost: [0-9.]+ one' "  after sending what it read to syslog"
 
 # SIGTERM (runsv stopping the log service) ends splogger with exit 0, once
 # what it read is logged; the input stays open, so only the signal ends it
