@@ -297,7 +297,7 @@ static const struct ctl known[] = {
     "Servers listen on ", "." },
   { "localiphost", show_host, 0, "Local IP address becomes ", "" },
   { "locals", show_list, "Messages for me are delivered locally.", "Messages for ", " are delivered locally." },
-  { "logto", show_logto, "svlogd", 0, " (read when a log service starts: quailctl restart, or sv restart service/*/log)" },
+  { "logto", show_logto, "svlogd", 0, "; read when a log service starts: quailctl restart, or sv restart service/*/log" },
   { "maxrcpt", show_int, "1000", "SMTP recipient limit per message is ", "" },
   { "me", show_str, ME_DEFAULT, "My name is ", "" },
   { "morercpthosts", show_more, "No effect.", "SMTP clients may send messages to recipients at ", "." },

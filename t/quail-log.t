@@ -218,7 +218,7 @@ done
 
 # showctl explains the file, and says when it is wrong
 sc() { QUAIL_HOME=$INST "$BIN/showctl" 2>&1 | grep '^logto: '; }
-logto svlogd; like "$(sc)" '^logto: Services log to svlogd, in log/SERVICE/ \(read when a log service starts' "showctl: svlogd"
+logto svlogd; like "$(sc)" '^logto: Services log to svlogd, in log/SERVICE/; read when a log service starts: quailctl restart' "showctl: svlogd"
 logto syslog; like "$(sc)" '^logto: Services log to syslog \(splogger, facility mail\), not to log/' "showctl: syslog"
 logto both; like "$(sc)" '^logto: Services log to svlogd in log/SERVICE/ and to syslog' "showctl: both"
 logto sysl0g; like "$(sc)" '^logto: Oops! It says "sysl0g", not svlogd, syslog or both: services log to svlogd' "showctl: an unknown value is an Oops"
