@@ -212,7 +212,7 @@ slow slowsyslog syslogd
 syslogd_stop
 
 # every service of run/ logs through quail-log under its own name
-for s in $(cd "$SRC/run" && ls); do
+for s in $(cd "$SRC/run" && ls -d */ | tr -d /); do
   like "$(cat "$INST/service/$s/log/run")" "^exec [^ ]*/quail-log $s\$" "service/$s/log/run runs quail-log $s"
 done
 
