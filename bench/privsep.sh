@@ -43,6 +43,7 @@ cgr=$(cg_root) || die "no cgroup v2 this user can write to (run as root)"
 out=$(mktemp -d "${TMPDIR:-/tmp}/quail-privsep.XXXXXX")
 raw=$out/raw.txt
 message bench@quail.test test@quail.test "$size" > "$out/msg"
+cp /usr/sbin/smtp-source "$out/smtp-source-ps" || die "/usr/sbin/smtp-source missing (Debian package postfix)"
 cg=$cgr/quail-privsep.${out##*.}
 mkdir "$cg" || die "unable to make $cg"
 pids=
@@ -122,10 +123,11 @@ one() {
   smtp)
     n=$smtp_count
     # smtp-source in the foreground (bench/smtp.sh says why); a watchdog
-    # kills this one only if it is stuck
+    # kills this one only if it is stuck. It runs as a copy of its own
+    # name, which other benchmarks' `pkill -x smtp-source` do not reach
     me=$BASHPID
-    ( sleep "${TIMEOUT:-600}"; pkill -x -P "$me" smtp-source ) >/dev/null 2>&1 & dog=$!
-    /usr/sbin/smtp-source -s "$6" -m "$n" -l "$size" -f bench@quail.test -t test@quail.test \
+    ( sleep "${TIMEOUT:-600}"; pkill -x -P "$me" smtp-source-ps ) >/dev/null 2>&1 & dog=$!
+    "$out/smtp-source-ps" -s "$6" -m "$n" -l "$size" -f bench@quail.test -t test@quail.test \
       "127.0.0.1:$port" || die "smtp-source failed"
     pkill -P "$dog" 2>/dev/null; kill "$dog" 2>/dev/null || true;;
   esac
