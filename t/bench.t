@@ -21,7 +21,7 @@ like "$out" 'on/off' "and prints its comparison"
 # every bench starts quail's servers as the run scripts do: by the run script
 is "$(grep -n 'tcpserver ' bench/*.sh | grep -v ':[0-9]*: *#')" "" "no bench script starts tcpserver with its own command line"
 like "$(grep 'sessions=' bench/run.sh)" 'SESSIONS:-1 10 50 200' "bench/run.sh measures 1, 10, 50 and 200 sessions by default"
-out=$(TMPDIR=$T QUAIL_B=$SRC bash bench/phases.sh 5 2>&1)
+out=$(TMPDIR=$T PORT_A=$(free_port) PORT_B=$(free_port) QUAIL_B=$SRC bash bench/phases.sh 5 2>&1)
 is "$?" 0 "bench/phases.sh (two instances by their run scripts) exits 0" || diag "$out"
 like "$out" 'quail' "and prints its phases"
 
