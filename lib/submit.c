@@ -26,8 +26,9 @@
 #define PATH_SIZE   4096
 #define ERRARG_MAX  200      /* bytes of an address shown in a message */
 
-/* QMAILINJECT letters (qmail-inject(8)); 'r' is not supported */
-enum { FLAG_COMMENT = 1, FLAG_DELSENDER = 2, FLAG_DELFROM = 4, FLAG_DELMSGID = 8, FLAG_VERPMESS = 16 };
+/* QMAILINJECT letters (qmail-inject(8)) */
+enum { FLAG_COMMENT = 1, FLAG_DELSENDER = 2, FLAG_DELFROM = 4, FLAG_DELMSGID = 8, FLAG_VERPMESS = 16,
+       FLAG_VERPRCPT = 32 };
 
 /* how the header ended */
 enum { MORE, END_BLANK, END_BODYLINE, END_EOF, END_DOT };
@@ -97,6 +98,7 @@ static unsigned inject_flags(const char *x)
     case 'f': f |= FLAG_DELFROM; break;
     case 'i': f |= FLAG_DELMSGID; break;
     case 'm': f |= FLAG_VERPMESS; break;
+    case 'r': f |= FLAG_VERPRCPT; break;
     }
   return f;
 }
@@ -350,11 +352,14 @@ static int default_sender(struct submit *s, struct str *e)
   const char *host = first(s->env[SUBMIT_QMAILSHOST], s->host);
   if (str_copys(e, first(s->env[SUBMIT_QMAILSUSER], s->user)) < 0) return -1;
   if ((s->flags & FLAG_VERPMESS) && str_catf(e, "-%ld.%ld", (long)s->now, s->pid) < 0) return -1;
+  if ((s->flags & FLAG_VERPRCPT) && str_catc(e, '-') < 0) return -1;
   if (host && (str_catc(e, '@') < 0 || str_cats(e, host) < 0)) return -1;
   return header_rewrite(e, &s->rw) < 0 ? -1 : 0;
 }
 
-/* -f, else Return-Path, else the user (QMAILSUSER, QMAILSHOST) */
+/* -f, else Return-Path, else the user (QMAILSUSER, QMAILSHOST); with
+ * QMAILINJECT=r the last two become a per-recipient VERP, PREFIX@HOST-@[],
+ * which queue-manager expands as qmail-send does */
 static int choose_sender(struct submit *s)
 {
   struct str *e = &s->envsender;
@@ -363,6 +368,7 @@ static int choose_sender(struct submit *s)
   } else if (!s->have_sender) {
     if (default_sender(s, e) < 0) return nomem(s);
   }
+  if (!s->sender && (s->flags & FLAG_VERPRCPT) && e->len && str_cats(e, "-@[]") < 0) return nomem(s);
   if (str_0(e) < 0) return nomem(s);
   return e->len ? check_addr(s, e->s, e->len) : 0;
 }
