@@ -275,6 +275,16 @@ printf "Return-Path: <rp@example.org>\n$M" | inj env QMAILINJECT=r inject
 is "$(cut -d'|' -f1 "$T/qq.env")" "Frp@example.org-@[]" "QMAILINJECT=r on a Return-Path sender: -@[] appended"
 printf "$M" | inj env QMAILINJECT=r inject -f env@example.org
 is "$(cut -d'|' -f1 "$T/qq.env")" "Fenv@example.org" "QMAILINJECT=r leaves -f alone"
+# QMAILMFTFILE: a Mail-Followup-To with all To and Cc addresses when one
+# of them is a list the file names (case aside), unless there is one
+printf '# my lists\nlist@example.net\n' > "$T/mft"
+mftf() { sed -n '/^Mail-Followup-To:/,/^[^ ]/p' "$T/qq.msg" | grep -v '^[^ M]' | tr '\n' '|'; }
+printf 'To: List@Example.NET\nCc: a@example.org, b@example.org\nSubject: mft\n\nx\n' | inj env QMAILMFTFILE="$T/mft" inject
+is "$(mftf)" "Mail-Followup-To: List@Example.NET,|  a@example.org,|  b@example.org|" "QMAILMFTFILE: Mail-Followup-To with every To and Cc address"
+printf 'To: other@example.net\nCc: a@example.org\nSubject: mft\n\nx\n' | inj env QMAILMFTFILE="$T/mft" inject
+is "$(mftf)" "" "  none when no list is among them"
+printf 'To: list@example.net\nMail-Followup-To: me@example.org\nSubject: mft\n\nx\n' | inj env QMAILMFTFILE="$T/mft" inject
+is "$(grep -c '^Mail-Followup-To:' "$T/qq.msg")" 1 "  none added to a message that has one"
 # the VERP expanded by the queue: each recipient sees its own sender
 printf 'To: test-v1@localhost, test-v2@localhost\nSubject: verp\n\nx\n' | env QMAILUSER=list QMAILINJECT=r inject
 maildirmake "$H/v1"; maildirmake "$H/v2"
