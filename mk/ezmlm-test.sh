@@ -7,8 +7,9 @@
 #
 # EZMLM_SRC is an ezmlm-idx source tree, or a git clone of one with REV the
 # tag to test (0.43 by default when EZMLM_SRC is a clone); only releases
-# that ship ezmlm-test.sh (0.4x) test through the MTA: later ones test
-# ezmlm alone with a fake qmail-queue. Needs root and a C compiler; no
+# 0.421 to 0.433 test through the MTA (qmail-inject, deliveries by
+# ~eztest/.qmail files): 0.440 and later test ezmlm alone with a fake
+# qmail-queue. Needs root and a C compiler; no
 # network (the lists' mail never leaves this machine's queue). Takes about
 # two minutes, most of it ezmlm-test's own waits for delivery.
 #
@@ -72,7 +73,10 @@ say "building ezmlm-idx${rev:+ $rev} from $ezsrc"
 mkdir "$W/ezmlm"
 if [ -n "$rev" ]; then git -C "$ezsrc" archive "$rev" | tar xf - -C "$W/ezmlm" || die "git archive $rev failed"
 else cp -R "$ezsrc/." "$W/ezmlm/"; fi
-[ -f "$W/ezmlm/ezmlm-test.sh" ] || die "no ezmlm-test.sh in $ezsrc${rev:+ at $rev}: use an ezmlm-idx 0.4x release"
+# ezmlm-test is ezmlm-test.sh up to 0.43, tests/* from 0.432 on; it
+# mails through the MTA (qmail-inject) up to 0.433 only
+cat "$W/ezmlm/ezmlm-test.sh" "$W/ezmlm"/tests/* 2>/dev/null | grep -q 'bin/qmail-inject' ||
+  die "the ezmlm-test of $ezsrc${rev:+ at $rev} does not mail through the MTA: use ezmlm-idx 0.421 to 0.433"
 echo "$P" > "$W/ezmlm/conf-qmail"
 echo "$W/ezmlm" > "$W/ezmlm/conf-bin"
 # 2004's C on today's compilers: K&R definitions, errno declared by hand

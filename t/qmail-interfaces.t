@@ -224,6 +224,16 @@ ok "it is delivered" wait_for 15 has "$MD" '^Subject: qq$'
 like "$(sed -n 3p "$(md_grep "$MD" '^Subject: qq$')")" "^Received: \\([a-z]+ [0-9]+ invoked by uid $(id -u)\\); " \
   "qmail-queue's Received line first: (NAME PID invoked by uid UID); DATE"
 
+# the callers read qmail-queue's codes as qmail-queue(8) says: 11 to 40
+# permanent, every other one temporary
+for c in 11 31 40 51 54 71 81 91; do
+  printf '#!/bin/sh\ncat > /dev/null; exit %s\n' "$c" > "$T/qq$c"; chmod 755 "$T/qq$c"
+  printf 'To: x@example.org\n\nx\n' | QMAILQUEUE="$T/qq$c" inject 2>/dev/null
+  st=$?
+  if [ "$c" -le 40 ]; then is "$st" 100 "qmail-inject: the queue program's $c is permanent (100)"
+  else is "$st" 111 "qmail-inject: the queue program's $c is temporary (111)"; fi
+done
+
 # ---- qmail-inject(8), qmail-header(5): envelope and header ----
 # QMAILQUEUE names a program that stands for qmail-queue: it gets the
 # message on 0 and the envelope on 1 and keeps both
