@@ -281,6 +281,8 @@ printf "$M" | inj env QMAILUSER=qu QMAILINJECT=m inject
 like "$(cut -d'|' -f1 "$T/qq.env")" "^Fqu-[0-9]+\\.[0-9]+@localhost\$" "QMAILINJECT=m: the sender gets -TIME.PID (per-message VERP)"
 printf "$M" | inj env QMAILUSER=qu QMAILINJECT=r inject
 is "$(cat "$T/qq.env")" "Fqu-@localhost-@[]|Trcpt@example.net||" "QMAILINJECT=r: the sender is qu-@localhost-@[] (per-recipient VERP)"
+printf "$M" | inj env QMAILUSER=qu QMAILINJECT=mr inject
+like "$(cut -d'|' -f1 "$T/qq.env")" "^Fqu-[0-9]+\\.[0-9]+-@localhost-@\\[\\]\$" "QMAILINJECT=mr: -TIME.PID, then the per-recipient VERP"
 printf "Return-Path: <rp@example.org>\n$M" | inj env QMAILINJECT=r inject
 is "$(cut -d'|' -f1 "$T/qq.env")" "Frp@example.org-@[]" "QMAILINJECT=r on a Return-Path sender: -@[] appended"
 printf "$M" | inj env QMAILINJECT=r inject -f env@example.org
