@@ -54,6 +54,16 @@ is "$(var RPLINE env1)" "'Return-Path: <someone@example.org>\\n'" "RPLINE with i
 like "$(var UFLINE env1)" "^'From someone@example\\.org (Sun|Mon|Tue|Wed|Thu|Fri|Sat) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 123][0-9] [0-2][0-9]:[0-5][0-9]:[0-6][0-9] [0-9]{4}\\\\n'\$" \
   "UFLINE: From_, the sender, ctime's date, newline"
 
+# case is kept as the envelope has it (qmail-send and qmail-lspawn look
+# up users/assign and locals without regard to case, and pass the address on)
+dot ext-default "$(dump env1c)\n"
+send someone@example.org Test-Ext-More@A.B.Example.COM 'Subject: envcase\n\nx\n'
+ok "a program ran for Test-Ext-More@A.B.Example.COM" wait_for 15 test -f "$H/env1c"
+is "$(var LOCAL env1c)/$(var HOST env1c)/$(var RECIPIENT env1c)" "'Test-Ext-More'/'A.B.Example.COM'/'Test-Ext-More@A.B.Example.COM'" \
+  "LOCAL, HOST and RECIPIENT keep the address's case"
+is "$(var EXT env1c)/$(var DEFAULT env1c)/$(var HOST2 env1c)" "'Ext-More'/'More'/'A.B.Example'" "EXT, DEFAULT and HOST2 too"
+is "$(var DTLINE env1c)" "'Delivered-To: Test-Ext-More@A.B.Example.COM\\n'" "DTLINE too"
+
 # more dashes: EXT2..EXT4, and a host with fewer dots than HOST4 needs
 dot x-default "$(dump env2)\n"
 send '' test-x-a-b-c@localhost 'Subject: env2\n\nx\n'
