@@ -32,6 +32,7 @@
 #include "buf.h"
 #include "control.h"
 #include "diag.h"
+#include "dotqmail.h"
 #include "esc.h"
 #include "exitcode.h"
 #include "home.h"
@@ -449,7 +450,7 @@ static void find_instructions(struct job *j)
     cat(&j->cmds, j->defaultdelivery);
     j->forwardonly = 0;
   }
-  if (!j->cmds.len || j->cmds.s[j->cmds.len - 1] != '\n') cat(&j->cmds, "\n");
+  if (dotqmail_ready(&j->cmds) < 0) die_nomem();
   str_free(&name);
 }
 
@@ -693,9 +694,8 @@ static void deliver_forwards(struct job *j)
 
 /* ---- following the instructions ---- */
 
-static void file_line(struct job *j, const char *line)
+static void file_line(struct job *j, const char *line, int maildir)
 {
-  int maildir = line[strlen(line) - 1] == '/';
   j->nfile++;
   if (j->forwardonly) die_xbitfile();
   if (!j->doit) say(maildir ? "maildir " : "mbox ", line);
@@ -720,32 +720,27 @@ static void forward_line(struct job *j, const char *a)
   if (str_catb(&j->forwards, a, strlen(a) + 1) < 0) die_nomem();
 }
 
-static void one_line(struct job *j, char *line, int first)
+static void one_line(struct job *j, const struct dotqmail_line *l, int first)
 {
-  switch (line[0]) {
-  case 0: if (first) die_blankfirst(); return;
-  case '#': return;
-  case '.': case '/': file_line(j, line); return;
-  case '|': program_line(j, line + 1); return;
-  case '+': if (!strcmp(line + 1, "list")) j->forwardonly = 1; return;
-  case '&': forward_line(j, line + 1); return;
-  default: forward_line(j, line); return;
+  switch (l->kind) {
+  case DOTQMAIL_BLANK: if (first) die_blankfirst(); return;
+  case DOTQMAIL_COMMENT: case DOTQMAIL_IGNORED: return;
+  case DOTQMAIL_MBOX: case DOTQMAIL_MAILDIR: file_line(j, l->arg, l->kind == DOTQMAIL_MAILDIR); return;
+  case DOTQMAIL_PROGRAM: program_line(j, l->arg); return;
+  case DOTQMAIL_LIST: j->forwardonly = 1; return;
+  case DOTQMAIL_FORWARD: forward_line(j, l->arg); return;
   }
 }
 
-/* each line in turn, trailing blanks dropped, until the end or a 99 */
+/* each line in turn (dotqmail.h), until the end or a 99 */
 static void follow(struct job *j)
 {
-  char *s = j->cmds.s, *end = j->cmds.s + j->cmds.len;
+  struct dotqmail_line l;
+  size_t pos = 0;
   int first = 1;
-  while (s < end && !j->stop) {
-    char *nl = memchr(s, '\n', (size_t)(end - s));
-    char *k = nl;
-    *nl = 0;
-    while (k > s && (k[-1] == ' ' || k[-1] == '\t')) *--k = 0;
-    one_line(j, s, first);
+  while (!j->stop && dotqmail_next(&j->cmds, &pos, &l)) {
+    one_line(j, &l, first);
     first = 0;
-    s = nl + 1;
   }
   if (j->doit && j->forwards.len) deliver_forwards(j);
 }
