@@ -406,18 +406,16 @@ static int qmail_open(const char *name, int *fd, int *xbit)
  * with DEFAULT set to the part of EXT that -default stood for */
 static int qmail_search(const struct job *j, int *fd, int *xbit, struct str *name)
 {
-  size_t n = j->safeext.len, i;
+  size_t n = j->safeext.len, i = n + 1;
+  int r;
   if (!*j->ext) return qmail_open(j->base.s, fd, xbit);
   if (qmail_open(j->base.s, fd, xbit)) {
     if (n >= 7 && !memcmp(j->safeext.s + n - 7, "default", 7)) put_env("DEFAULT", j->ext + n - 7);
     return 1;
   }
-  for (i = n + 1; i-- > 0;) {
-    if (i && j->safeext.s[i - 1] != '-') continue;
-    if (str_copys(name, ".qmail") < 0 || str_cats(name, j->dash) < 0) die_nomem();
-    if (str_catb(name, j->safeext.s, i) < 0 || str_cats(name, "default") < 0) die_nomem();
+  while ((r = dotqmail_default(name, j->dash, &j->safeext, &i)) == 1)
     if (qmail_open(name->s, fd, xbit)) { put_env("DEFAULT", j->ext + i); return 1; }
-  }
+  if (r < 0) die_nomem();
   return 0;
 }
 
@@ -758,17 +756,12 @@ static void report(const struct job *j)
 
 static void parse_args(struct job *j, int argc, char **argv)
 {
-  size_t i;
   if (argc != 8) die_usage();
   j->user = argv[0]; j->home = argv[1]; j->local = argv[2]; j->dash = argv[3];
   j->ext = argv[4]; j->host = argv[5]; j->sender = argv[6]; j->defaultdelivery = argv[7];
   if (j->home[0] != '/') die_usage();
   if (*j->ext && !addr_local_safe(j->ext, strlen(j->ext))) die_unsafe();
-  cat(&j->safeext, j->ext);
-  str_lower(&j->safeext);
-  for (i = 0; i < j->safeext.len; i++) if (j->safeext.s[i] == '.') j->safeext.s[i] = ':';
-  cat(&j->base, ".qmail");
-  if (*j->ext) { cat(&j->base, j->dash); cat(&j->base, j->safeext.s); }
+  if (dotqmail_base(&j->base, &j->safeext, j->dash, j->ext) < 0) die_nomem();
 }
 
 /* control/srsdomain, srssecret and locals, when SRS is wanted */

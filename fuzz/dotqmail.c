@@ -4,7 +4,13 @@
  * '/' a file, a Maildir when it ends in '/', "+list", '&' or anything
  * else a forward). Every line comes out once, in order; a program or a
  * file comes only from a line that starts so; what is left of each line
- * in place is the line without its trailing blanks. */
+ * in place is the line without its trailing blanks. The input up to its
+ * first NUL is also an address extension, whose files deliver-local
+ * looks for (dotqmail_base, dotqmail_default): ".qmail-EXT", then the
+ * -default files from the longest, one per '-' and one more, each
+ * named from a prefix of EXT, none holding ".." or (when
+ * addr_local_safe passes EXT) '/'. */
+#include "addr.h"
 #include "dotqmail.h"
 #include "fuzz.h"
 
@@ -33,11 +39,38 @@ static void check_kind(const struct dotqmail_line *l, const char *line, const ch
   }
 }
 
+/* the names of the files for extension ext */
+static void names(const char *ext)
+{
+  struct str base = STR_ZERO, safe = STR_ZERO, name = STR_ZERO;
+  size_t n = strlen(ext), i = n + 1, last = n + 1, found = 0, dashes = 0, k;
+  int r, safe_ext = addr_local_safe(ext, n);
+  FUZZ_CHECK(dotqmail_base(&base, &safe, "-", ext) == 0 && safe.len == n);
+  for (k = 0; k < n; k++) {
+    FUZZ_CHECK(safe.s[k] != '.' && (safe.s[k] >= 'A' && safe.s[k] <= 'Z') == 0);
+    dashes += ext[k] == '-';
+  }
+  FUZZ_CHECK(!strncmp(base.s, ".qmail", 6) && base.len == (n ? 7 + n : 6) && (!n || !strcmp(base.s + 7, safe.s)));
+  FUZZ_CHECK(!strstr(base.s, "..") && (!safe_ext || !strchr(base.s, '/')));
+  while ((r = dotqmail_default(&name, "-", &safe, &i)) == 1) {
+    FUZZ_CHECK(i < last && (i == 0 || safe.s[i - 1] == '-'));
+    FUZZ_CHECK(name.len == 7 + i + 7 && !memcmp(name.s + 7, safe.s, i) && !memcmp(name.s + 7 + i, "default", 7));
+    FUZZ_CHECK(!strstr(name.s, "..") && (!safe_ext || !strchr(name.s, '/')));
+    last = i;
+    found++;
+  }
+  FUZZ_CHECK(r == 0 && found == dashes + 1 && last == 0);
+  str_free(&base); str_free(&safe); str_free(&name);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
   struct str text = STR_ZERO, orig = STR_ZERO;
   struct dotqmail_line l;
   size_t pos = 0, lines = 0, newlines = 0, i;
+  char *ext = fuzz_cstr(d, n);
+  names(ext);
+  free(ext);
   if (str_copyb(&text, (const char *)d, n) < 0 || dotqmail_ready(&text) < 0) abort();
   FUZZ_CHECK(text.s[text.len - 1] == '\n' && (text.len == n || (text.len == n + 1 && !memcmp(text.s, d, n))));
   if (str_copyb(&orig, text.s, text.len) < 0) abort();

@@ -32,4 +32,16 @@ int dotqmail_ready(struct str *text);
  * 1 a line, 0 the end. */
 int dotqmail_next(struct str *text, size_t *pos, struct dotqmail_line *l);
 
+/* The files for an address extension ext, qmail-local's names.
+ * dotqmail_base: ".qmail", then when ext is not empty dash and ext
+ * lower-cased with '.' as ':' (no name holds ".."), that extension also
+ * into safe; 0, or -1 with ENOMEM. deliver-local refuses an ext with a
+ * '/' first (addr_local_safe). */
+int dotqmail_base(struct str *base, struct str *safe, const char *dash, const char *ext);
+/* the -default files, from the longest: the next cut of safe below *i
+ * (start with safe->len + 1), 0 or just after a '-', into *i, and its
+ * name ".qmail" dash safe[0..*i) "default" into name (DEFAULT is ext
+ * from *i). 1 found, 0 none left, -1 ENOMEM. */
+int dotqmail_default(struct str *name, const char *dash, const struct str *safe, size_t *i);
+
 #endif

@@ -1,6 +1,8 @@
 /* parse-lib.c: drives the parsers the programs took out of cmd/ and
  * lists/ for t/parse-lib.t:
  *   parse-lib dotqmail         stdin as a .qmail file: "KIND|ARG" a line
+ *   parse-lib names EXT        the .qmail files for EXT, in the order
+ *                              deliver-local tries them, "DEFAULT|NAME"
  *   parse-lib envelope [F]     stdin as queue-writer's fd 1 (F: the first
  *                              byte, read ahead): "ok N" or the trouble,
  *                              then what was copied, walked
@@ -30,6 +32,16 @@ static int dotqmail(void)
   size_t pos = 0;
   if (str_copyb(&t, in, slurp()) < 0 || dotqmail_ready(&t) < 0) return 111;
   while (dotqmail_next(&t, &pos, &l)) printf("%s|%s\n", kind[l.kind], l.arg);
+  return 0;
+}
+
+static int names(const char *ext)
+{
+  struct str base = STR_ZERO, safe = STR_ZERO, name = STR_ZERO;
+  size_t i;
+  if (dotqmail_base(&base, &safe, "-", ext) < 0) return 111;
+  printf("|%s\n", base.s);
+  for (i = safe.len + 1; *ext && dotqmail_default(&name, "-", &safe, &i) == 1;) printf("%s|%s\n", ext + i, name.s);
   return 0;
 }
 
@@ -109,6 +121,7 @@ int main(int argc, char **argv)
 {
   if (argc < 2) return 100;
   if (!strcmp(argv[1], "dotqmail")) return dotqmail();
+  if (argc > 2 && !strcmp(argv[1], "names")) return names(argv[2]);
   if (!strcmp(argv[1], "envelope")) return envelope(argc > 2 ? (unsigned char)argv[2][0] : -1);
   if (!strcmp(argv[1], "walk")) { size_t n = slurp(); walk(in, n); return 0; }
   if (!strcmp(argv[1], "cmdline")) return cmdline();

@@ -28,6 +28,19 @@ TABLE
 is "$(printf '' | "$L" dotqmail)" "blank|" "dotqmail: an empty file is one blank line"
 is "$(printf '|echo a\0b\n' | "$L" dotqmail)" "program|echo a" "dotqmail: a NUL ends a program line"
 
+# the files for an extension: .qmail-EXT (lower case, '.' as ':'), then
+# the -default files from the longest, DEFAULT what -default stands for
+while IFS='	' read -r ext want; do
+  [ -n "$ext" ] || continue
+  is "$("$L" names "$ext" | tr '\n' ' ')" "$want" "names '$ext'"
+done <<'TABLE'
+list-accept-17.Ab	|.qmail-list-accept-17:ab 17.Ab|.qmail-list-accept-default accept-17.Ab|.qmail-list-default list-accept-17.Ab|.qmail-default 
+a-	|.qmail-a- |.qmail-a-default a-|.qmail-default 
+x	|.qmail-x x|.qmail-default 
+--	|.qmail--- |.qmail---default -|.qmail--default --|.qmail-default 
+TABLE
+is "$("$L" names "")" "|.qmail" "names: no extension, .qmail alone"
+
 # queue-writer's envelope: copied as read; qmail-queue's rules; the copy walked
 while IFS='	' read -r input want; do
   [ -n "$input" ] || continue
