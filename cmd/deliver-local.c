@@ -32,6 +32,7 @@
 #include "buf.h"
 #include "control.h"
 #include "diag.h"
+#include "dotqmail.h"
 #include "esc.h"
 #include "exitcode.h"
 #include "home.h"
@@ -405,18 +406,16 @@ static int qmail_open(const char *name, int *fd, int *xbit)
  * with DEFAULT set to the part of EXT that -default stood for */
 static int qmail_search(const struct job *j, int *fd, int *xbit, struct str *name)
 {
-  size_t n = j->safeext.len, i;
+  size_t n = j->safeext.len, i = n + 1;
+  int r;
   if (!*j->ext) return qmail_open(j->base.s, fd, xbit);
   if (qmail_open(j->base.s, fd, xbit)) {
     if (n >= 7 && !memcmp(j->safeext.s + n - 7, "default", 7)) put_env("DEFAULT", j->ext + n - 7);
     return 1;
   }
-  for (i = n + 1; i-- > 0;) {
-    if (i && j->safeext.s[i - 1] != '-') continue;
-    if (str_copys(name, ".qmail") < 0 || str_cats(name, j->dash) < 0) die_nomem();
-    if (str_catb(name, j->safeext.s, i) < 0 || str_cats(name, "default") < 0) die_nomem();
+  while ((r = dotqmail_default(name, j->dash, &j->safeext, &i)) == 1)
     if (qmail_open(name->s, fd, xbit)) { put_env("DEFAULT", j->ext + i); return 1; }
-  }
+  if (r < 0) die_nomem();
   return 0;
 }
 
@@ -449,7 +448,7 @@ static void find_instructions(struct job *j)
     cat(&j->cmds, j->defaultdelivery);
     j->forwardonly = 0;
   }
-  if (!j->cmds.len || j->cmds.s[j->cmds.len - 1] != '\n') cat(&j->cmds, "\n");
+  if (dotqmail_ready(&j->cmds) < 0) die_nomem();
   str_free(&name);
 }
 
@@ -693,9 +692,8 @@ static void deliver_forwards(struct job *j)
 
 /* ---- following the instructions ---- */
 
-static void file_line(struct job *j, const char *line)
+static void file_line(struct job *j, const char *line, int maildir)
 {
-  int maildir = line[strlen(line) - 1] == '/';
   j->nfile++;
   if (j->forwardonly) die_xbitfile();
   if (!j->doit) say(maildir ? "maildir " : "mbox ", line);
@@ -720,32 +718,27 @@ static void forward_line(struct job *j, const char *a)
   if (str_catb(&j->forwards, a, strlen(a) + 1) < 0) die_nomem();
 }
 
-static void one_line(struct job *j, char *line, int first)
+static void one_line(struct job *j, const struct dotqmail_line *l, int first)
 {
-  switch (line[0]) {
-  case 0: if (first) die_blankfirst(); return;
-  case '#': return;
-  case '.': case '/': file_line(j, line); return;
-  case '|': program_line(j, line + 1); return;
-  case '+': if (!strcmp(line + 1, "list")) j->forwardonly = 1; return;
-  case '&': forward_line(j, line + 1); return;
-  default: forward_line(j, line); return;
+  switch (l->kind) {
+  case DOTQMAIL_BLANK: if (first) die_blankfirst(); return;
+  case DOTQMAIL_COMMENT: case DOTQMAIL_IGNORED: return;
+  case DOTQMAIL_MBOX: case DOTQMAIL_MAILDIR: file_line(j, l->arg, l->kind == DOTQMAIL_MAILDIR); return;
+  case DOTQMAIL_PROGRAM: program_line(j, l->arg); return;
+  case DOTQMAIL_LIST: j->forwardonly = 1; return;
+  case DOTQMAIL_FORWARD: forward_line(j, l->arg); return;
   }
 }
 
-/* each line in turn, trailing blanks dropped, until the end or a 99 */
+/* each line in turn (dotqmail.h), until the end or a 99 */
 static void follow(struct job *j)
 {
-  char *s = j->cmds.s, *end = j->cmds.s + j->cmds.len;
+  struct dotqmail_line l;
+  size_t pos = 0;
   int first = 1;
-  while (s < end && !j->stop) {
-    char *nl = memchr(s, '\n', (size_t)(end - s));
-    char *k = nl;
-    *nl = 0;
-    while (k > s && (k[-1] == ' ' || k[-1] == '\t')) *--k = 0;
-    one_line(j, s, first);
+  while (!j->stop && dotqmail_next(&j->cmds, &pos, &l)) {
+    one_line(j, &l, first);
     first = 0;
-    s = nl + 1;
   }
   if (j->doit && j->forwards.len) deliver_forwards(j);
 }
@@ -763,17 +756,12 @@ static void report(const struct job *j)
 
 static void parse_args(struct job *j, int argc, char **argv)
 {
-  size_t i;
   if (argc != 8) die_usage();
   j->user = argv[0]; j->home = argv[1]; j->local = argv[2]; j->dash = argv[3];
   j->ext = argv[4]; j->host = argv[5]; j->sender = argv[6]; j->defaultdelivery = argv[7];
   if (j->home[0] != '/') die_usage();
   if (*j->ext && !addr_local_safe(j->ext, strlen(j->ext))) die_unsafe();
-  cat(&j->safeext, j->ext);
-  str_lower(&j->safeext);
-  for (i = 0; i < j->safeext.len; i++) if (j->safeext.s[i] == '.') j->safeext.s[i] = ':';
-  cat(&j->base, ".qmail");
-  if (*j->ext) { cat(&j->base, j->dash); cat(&j->base, j->safeext.s); }
+  if (dotqmail_base(&j->base, &j->safeext, j->dash, j->ext) < 0) die_nomem();
 }
 
 /* control/srsdomain, srssecret and locals, when SRS is wanted */

@@ -42,6 +42,7 @@
 #include <unistd.h>
 #include "b64.h"
 #include "buf.h"
+#include "cmdline.h"
 #include "control.h"
 #include "diag.h"
 #include "exitcode.h"
@@ -187,15 +188,11 @@ static int plaintext_ok(const struct session *s)
 static void read_line(struct session *s)
 {
   int r;
-  if (!(s->in.n && memchr(s->in.x + s->in.p, '\n', s->in.n))) flush(s);
-  s->line.len = 0;
-  r = buf_getline(&s->in, &s->line, COMMAND_MAX);
+  if (!cmdline_waiting(&s->in)) flush(s);
+  r = cmdline_get(&s->in, &s->line, COMMAND_MAX);
   if (r < 0) gone(s, EXIT_TEMP);
   if (r == 0) { errno = 0; gone(s, EXIT_OK); }
   if (r == 2) hangup(s, "line too long; closing connection", "line too long", EXIT_PERM);
-  s->line.len--;
-  if (s->line.len && s->line.s[s->line.len - 1] == '\r') s->line.len--;
-  s->line.s[s->line.len] = 0;
 }
 
 static void bad_command(struct session *s, const char *text)
@@ -517,15 +514,13 @@ static const struct command commands[] = {
 static void dispatch(struct session *s)
 {
   const struct command *c;
-  const char *sp = strchr(s->line.s, ' ');
-  size_t vlen = sp ? (size_t)(sp - s->line.s) : s->line.len;
+  const char *arg;
   if (memchr(s->line.s, 0, s->line.len)) { bad_command(s, "bad characters in the command line"); return; }
-  for (c = commands; c->verb; c++)
-    if (case_equalb(s->line.s, vlen, c->verb)) {
-      if (c->run != cmd_pass) s->have_user = 0;     /* PASS must follow USER at once */
-      c->run(s, sp ? sp + 1 : "");
-      return;
-    }
+  if ((c = cmdline_find(s->line.s, s->line.len, commands, sizeof *commands, &arg))) {
+    if (c->run != cmd_pass) s->have_user = 0;     /* PASS must follow USER at once */
+    c->run(s, arg);
+    return;
+  }
   s->have_user = 0;
   bad_command(s, "unknown command");
 }

@@ -36,6 +36,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "buf.h"
+#include "cmdline.h"
 #include "diag.h"
 #include "exitcode.h"
 #include "fsx.h"
@@ -291,9 +292,8 @@ static int open_mailbox(struct session *s, const char *dir)
 static void read_line(struct session *s)
 {
   int r;
-  if (!(s->in.n && memchr(s->in.x + s->in.p, '\n', s->in.n))) flush(s);
-  s->line.len = 0;
-  r = buf_getline(&s->in, &s->line, COMMAND_MAX);
+  if (!cmdline_waiting(&s->in)) flush(s);
+  r = cmdline_get(&s->in, &s->line, COMMAND_MAX);
   if (r < 0) gone(s, errno == ETIMEDOUT ? "timeout" : "read failed");
   if (r == 0) gone(s, "disconnected");
   if (r == 2) {
@@ -301,9 +301,6 @@ static void read_line(struct session *s)
     flush(s);
     gone(s, "line too long");
   }
-  s->line.len--;
-  if (s->line.len && s->line.s[s->line.len - 1] == '\r') s->line.len--;
-  s->line.s[s->line.len] = 0;
 }
 
 static void bad_command(struct session *s, const char *text)
@@ -533,14 +530,12 @@ static const struct command commands[] = {
 static void dispatch(struct session *s)
 {
   const struct command *c;
-  const char *sp = strchr(s->line.s, ' ');
-  size_t vlen = sp ? (size_t)(sp - s->line.s) : s->line.len;
+  const char *arg;
   if (memchr(s->line.s, 0, s->line.len)) { bad_command(s, "bad characters in the command line"); return; }
-  for (c = commands; c->verb; c++)
-    if (case_equalb(s->line.s, vlen, c->verb)) {
-      c->run(s, sp ? sp + 1 : "");
-      return;
-    }
+  if ((c = cmdline_find(s->line.s, s->line.len, commands, sizeof *commands, &arg))) {
+    c->run(s, arg);
+    return;
+  }
   bad_command(s, "unknown command");
 }
 

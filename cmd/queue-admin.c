@@ -225,9 +225,9 @@ static int bounce_on_disk(struct admin *a, unsigned long id, const char *dir)
 {
   char p[64], b[64];
   struct str rec = STR_ZERO;
-  size_t i = strlen(a->env.s) + 1;
+  size_t pos = 0, i;
   int fd, r = -1;
-  for (; i < a->env.len && a->env.s[i]; i += strlen(a->env.s + i) + 1)
+  while (qenv_next(a->env.s, a->env.len, &pos, &i) == 1)
     if (a->env.s[i] == 'T' &&
         bounce_fail(&rec, a->env.s + i + 1, ESC_ADMIN, WHY_ADMIN, sizeof WHY_ADMIN - 1) < 0) diag_nomem();
   path(b, sizeof b, "bounce", id, "");
@@ -239,7 +239,7 @@ static int bounce_on_disk(struct admin *a, unsigned long id, const char *dir)
   }
   close(fd);
   if ((fd = open(p, O_WRONLY | O_CLOEXEC)) < 0) { trouble(a, "open", p); goto done; }
-  for (i = strlen(a->env.s) + 1; i < a->env.len && a->env.s[i]; i += strlen(a->env.s + i) + 1)
+  for (pos = 0; qenv_next(a->env.s, a->env.len, &pos, &i) == 1;)
     if (a->env.s[i] == 'T' && pwrite(fd, "D", 1, (off_t)i) != 1) { trouble(a, "write", p); goto done; }
   if (fsync(fd) < 0) { trouble(a, "fsync", p); goto done; }
   r = 0;
@@ -275,11 +275,11 @@ static int load(struct admin *a, unsigned long id)
 static int selected(const struct admin *a)
 {
   const char *s = a->env.s;
-  size_t i = strlen(s) + 1;
+  size_t pos = 0, i;
   if (s[0] != 'F') return 0;
   if (a->sender && fnmatch(a->sender, s + 1, FNM_CASEFOLD)) return 0;
   if (!a->rcpt) return 1;
-  for (; i < a->env.len && s[i]; i += strlen(s + i) + 1)
+  while (qenv_next(s, a->env.len, &pos, &i) == 1)
     if (s[i] == 'T' && !fnmatch(a->rcpt, s + i + 1, FNM_CASEFOLD)) return 1;
   return 0;
 }

@@ -431,30 +431,30 @@ static time_t next_retry(const struct msg *m, time_t now, int remote)
 
 /* ---------- loading a message ---------- */
 
-/* parse the envelope into recipients; -1 when it is not one queue-writer wrote */
+/* parse the envelope into recipients (qenv_next); -1 when it is not one
+ * queue-writer wrote */
 static int msg_parse(struct qm *q, struct msg *m)
 {
   const char *s = m->env.s;
-  size_t len = m->env.len, i, n = 0, cap = 8;
-  if (len < 2 || s[0] != 'F' || s[len - 1] != 0) return -1;
+  size_t len = m->env.len, pos = 0, i, n = 0, cap = 8;
+  int r;
+  if (len < 2 || s[len - 1] != 0) return -1;
   m->r = malloc(cap * sizeof *m->r);
   if (!m->r) return -1;
-  i = strlen(s) + 1;
-  while (i < len && s[i]) {
+  while ((r = qenv_next(s, len, &pos, &i)) == 1) {
     if (s[i] != 'T' && s[i] != 'D') return -1;
     if (n == cap) {
-      struct rcpt *r = realloc(m->r, (cap *= 2) * sizeof *r);
-      if (!r) return -1;
-      m->r = r;
+      struct rcpt *more = realloc(m->r, (cap *= 2) * sizeof *more);
+      if (!more) return -1;
+      m->r = more;
     }
     m->r[n].off = i;
     m->r[n].state = s[i];
     m->r[n].chan = (unsigned char)classify(&q->c, s + i + 1);
     n++;
-    i += strlen(s + i) + 1;
   }
   m->nr = n;
-  return n ? 0 : -1;
+  return r == 0 && n ? 0 : -1;
 }
 
 /* the writer's pid from "Received: (quail PID invoked ..." */

@@ -142,20 +142,6 @@ static void write_message(int fd)
   if (buf_flush(&out) < 0) fail(QQ_WRITE);
 }
 
-/* one address up to its NUL; checks the bounds and the characters */
-static size_t read_addr(struct buf *in, struct buf *out)
-{
-  size_t len = 0;
-  for (;;) {
-    char c;
-    if (buf_get(in, &c, 1) != 1) fail(QQ_READ);
-    if (buf_put(out, &c, 1) < 0) fail(QQ_WRITE);
-    if (!c) return len;
-    if (c == '\n' || c == '\r') fail(QQ_ENVELOPE);
-    if (++len > 1000) fail(QQ_ADDR_TOO_LONG);
-  }
-}
-
 /* Where the envelope goes: into memory while it fits in the message
  * file's attribute (qenv.h), into tmp/....env once it does not. */
 struct envsink {
@@ -195,29 +181,20 @@ static void __attribute__((noreturn)) nothing_to_deliver(void)
   fail(QQ_OK);
 }
 
-/* copy and check the envelope from fd 1 */
+/* copy and check the envelope from fd 1 (qenv_copy) */
 static void write_envelope(struct envsink *e)
 {
+  static const int code[] = { [-QENV_EREAD] = QQ_READ, [-QENV_EWRITE] = QQ_WRITE,
+    [-QENV_EFORMAT] = QQ_ENVELOPE, [-QENV_ELONG] = QQ_ADDR_TOO_LONG,
+    [-QENV_EEOF] = QQ_READ };   /* qmail-queue: an early end is a read error */
   static char ispace[4096], ospace[1024];
   struct buf in, out;
-  unsigned long rcpts = 0;
-  char c;
+  unsigned long rcpts;
+  int r;
   buf_init(&in, 1, ispace, sizeof ispace);
   buf_init(&out, -1, ospace, sizeof ospace);
   buf_transport(&out, env_write, e);
-  if (first_env >= 0) c = (char)first_env;
-  else if (buf_get(&in, &c, 1) != 1) fail(QQ_READ);
-  if (c != 'F') fail(QQ_ENVELOPE);
-  if (buf_put(&out, &c, 1) < 0) fail(QQ_WRITE);
-  read_addr(&in, &out);
-  for (;;) {
-    if (buf_get(&in, &c, 1) != 1) fail(QQ_READ);
-    if (buf_put(&out, &c, 1) < 0) fail(QQ_WRITE);
-    if (!c) break;
-    if (c != 'T') fail(QQ_ENVELOPE);
-    if (!read_addr(&in, &out)) fail(QQ_ENVELOPE);   /* empty recipient */
-    rcpts++;
-  }
+  if ((r = qenv_copy(&in, &out, first_env, &rcpts)) != QENV_OK) fail(code[-r]);
   if (!rcpts) nothing_to_deliver();
   if (buf_flush(&out) < 0) fail(QQ_WRITE);
 }

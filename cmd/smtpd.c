@@ -48,6 +48,7 @@
 #include "addr.h"
 #include "b64.h"
 #include "buf.h"
+#include "cmdline.h"
 #include "control.h"
 #include "diag.h"
 #include "exitcode.h"
@@ -215,12 +216,6 @@ static const char *env_or(const char *name, const char *def)
   return v ? v : def;
 }
 
-/* is a whole line already read ahead (so a reply may wait)? */
-static int line_waiting(const struct buf *b)
-{
-  return b->n && memchr(b->x + b->p, '\n', b->n) != 0;
-}
-
 static void consume(struct buf *b, size_t n)
 {
   b->p += n;
@@ -326,16 +321,12 @@ static const char *protocol(const struct session *s)
 static void read_line(struct session *s)
 {
   int r;
-  if (!line_waiting(&s->in)) { flush(s); prestart_writer(s); }
-  s->line.len = 0;
-  r = buf_getline(&s->in, &s->line, COMMAND_MAX);
+  if (!cmdline_waiting(&s->in)) { flush(s); prestart_writer(s); }
+  r = cmdline_get(&s->in, &s->line, COMMAND_MAX);
   if (r < 0) die_input(s);
   if (r == 0) { log_event(s, "disconnected", 0); die_gone(); }
   if (r == 2)
     hangup(s, 500, ESC_PERM(ESC_BAD_SYNTAX), "line too long; closing connection", "line too long", EXIT_PERM);
-  s->line.len--;
-  if (s->line.len && s->line.s[s->line.len - 1] == '\r') s->line.len--;
-  s->line.s[s->line.len] = 0;
 }
 
 /* a bad command: count it, hang up after too many */
@@ -1270,20 +1261,13 @@ static const struct command commands[] = {
 static void dispatch(struct session *s)
 {
   const struct command *c;
-  const char *sp;
-  size_t vlen;
+  const char *arg;
   if (!line_clean(&s->line)) {
     bad_command(s, 500, ESC_PERM(ESC_BAD_SYNTAX), "bad characters in the command line");
     return;
   }
-  sp = strchr(s->line.s, ' ');
-  vlen = sp ? (size_t)(sp - s->line.s) : s->line.len;
-  for (c = commands; c->verb; c++)
-    if (case_equalb(s->line.s, vlen, c->verb)) {
-      c->run(s, sp ? sp + 1 : "");
-      return;
-    }
-  bad_command(s, 500, ESC_PERM(ESC_BAD_COMMAND), "command not recognized");
+  if ((c = cmdline_find(s->line.s, s->line.len, commands, sizeof *commands, &arg))) c->run(s, arg);
+  else bad_command(s, 500, ESC_PERM(ESC_BAD_COMMAND), "command not recognized");
 }
 
 /* ---- the start ---- */

@@ -360,6 +360,29 @@ static int verp_swap(const char *s, char from, char to, struct str *out)
 int list_verp_encode(const char *addr, struct str *out) { return verp_swap(addr, '@', '=', out); }
 int list_verp_decode(const char *s, struct str *out) { return verp_swap(s, '=', '@', out); }
 
+int list_mod_parse(const char *s, struct str *id, const char **cookie, unsigned long *when)
+{
+  const char *dot = strrchr(s, '.');
+  size_t n;
+  if (!dot || (n = (size_t)(dot - s)) > LIST_MOD_ID_MAX || !scan_ulong(s, when) || strspn(s, "0123456789.") < n) {
+    errno = EINVAL;
+    return -1;
+  }
+  if (str_copyb(id, s, n) < 0 || str_0(id) < 0) return -1;
+  *cookie = dot + 1;
+  return 0;
+}
+
+enum list_return list_return_parse(const char *s, struct str *addr, const char **probe)
+{
+  const char *dash;
+  if (!strncmp(s, "probe.", 6)) { *probe = s + 6; return LIST_RETURN_PROBE; }
+  if (*s == 'd') s++;
+  dash = s + strspn(s, "0123456789");
+  if (dash == s || *dash != '-' || list_verp_decode(dash + 1, addr) < 0) return LIST_RETURN_UNKNOWN;
+  return LIST_RETURN_POST;
+}
+
 /* the next header field at *p: name [n, n+nl), whole field to *end */
 static int field_next(const char *m, size_t hend, size_t *p, size_t *nl, size_t *end)
 {

@@ -63,6 +63,23 @@ int list_cookie_check(const struct list *, const char *action, const char *addr,
  * errno EINVAL (malformed) or ENOMEM */
 int list_cookie_parse(const char *s, unsigned long *when, struct str *hex, const char **dash);
 
+/* list-moderate's DEFAULT "ID.C" (list-post holds a post as held/ID,
+ * ID "TIME.PID", and asks the moderators with the cookie C made of ID
+ * and TIME): ID (digits and dots, from a digit, at most
+ * LIST_MOD_ID_MAX bytes) into id, *cookie after its last dot, the
+ * leading number into *when; 0, or -1 with errno EINVAL (malformed) or
+ * ENOMEM */
+#define LIST_MOD_ID_MAX 64
+int list_mod_parse(const char *s, struct str *id, const char **cookie, unsigned long *when);
+
+/* list-bounce's DEFAULT (of LOCAL-return-DEFAULT): "probe.T.C-user=host"
+ * is LIST_RETURN_PROBE (*probe after "probe.", for list_cookie_parse);
+ * "N-user=host" (a post) or "dN-user=host" (a digest) is
+ * LIST_RETURN_POST with the member into addr (list_verp_decode);
+ * anything else, or no memory, LIST_RETURN_UNKNOWN */
+enum list_return { LIST_RETURN_UNKNOWN, LIST_RETURN_POST, LIST_RETURN_PROBE };
+enum list_return list_return_parse(const char *s, struct str *addr, const char **probe);
+
 /* "user@host" <-> "user=host" (the last '@' / '=') */
 int list_verp_encode(const char *addr, struct str *out);
 int list_verp_decode(const char *s, struct str *out);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -104,4 +105,65 @@ fail_open:
   close(fd);
   errno = e;
   return -1;
+}
+
+/* one address up to its NUL, copied: QENV_OK or the trouble; *len its length */
+static int copy_addr(struct buf *in, struct buf *out, size_t *len)
+{
+  *len = 0;
+  for (;;) {
+    char c;
+    ssize_t r = buf_get(in, &c, 1);
+    if (r < 0) return QENV_EREAD;
+    if (r == 0) return QENV_EEOF;
+    if (buf_put(out, &c, 1) < 0) return QENV_EWRITE;
+    if (!c) return QENV_OK;
+    if (c == '\n' || c == '\r') return QENV_EFORMAT;
+    if (++*len > QENV_ADDR_MAX) return QENV_ELONG;
+  }
+}
+
+int qenv_copy(struct buf *in, struct buf *out, int first, unsigned long *rcpts)
+{
+  size_t len;
+  ssize_t r;
+  char c;
+  int e;
+  *rcpts = 0;
+  if (first >= 0) c = (char)first;
+  else if ((r = buf_get(in, &c, 1)) != 1) return r < 0 ? QENV_EREAD : QENV_EEOF;
+  if (c != 'F') return QENV_EFORMAT;
+  if (buf_put(out, &c, 1) < 0) return QENV_EWRITE;
+  if ((e = copy_addr(in, out, &len)) != QENV_OK) return e;
+  for (;;) {
+    r = buf_get(in, &c, 1);
+    if (r < 0) return QENV_EREAD;
+    if (r == 0) return QENV_EEOF;
+    if (buf_put(out, &c, 1) < 0) return QENV_EWRITE;
+    if (!c) return QENV_OK;
+    if (c != 'T') return QENV_EFORMAT;
+    if ((e = copy_addr(in, out, &len)) != QENV_OK) return e;
+    if (!len) return QENV_EFORMAT;
+    ++*rcpts;
+  }
+}
+
+/* the offset after the field at i (its NUL included), 0 when it has none */
+static size_t field_end(const char *env, size_t len, size_t i)
+{
+  const char *z = memchr(env + i, 0, len - i);
+  return z ? (size_t)(z - env) + 1 : 0;
+}
+
+int qenv_next(const char *env, size_t len, size_t *pos, size_t *at)
+{
+  size_t i = *pos, end;
+  if (!i) {
+    if (!len || env[0] != 'F' || !(i = field_end(env, len, 0))) return -1;
+  }
+  if (i >= len || !env[i]) { *pos = i; return 0; }
+  if (!(end = field_end(env, len, i))) return -1;
+  *at = i;
+  *pos = end;
+  return 1;
 }

@@ -11,10 +11,35 @@
 #ifndef QENV_H
 #define QENV_H
 #include <stddef.h>
+#include "buf.h"
 #include "str.h"
 
 #define QENV_ATTR     "user.quail.env"
 #define QENV_ATTR_MAX 2048
+#define QENV_ADDR_MAX 1000        /* bytes of an address (qmail-queue's limit) */
+
+/* qenv_copy: qmail-queue's envelope as queue-writer reads it from in
+ * ('F' sender NUL, then 'T' recipient NUL for each, then NUL), copied to
+ * out byte by byte as it is read (not flushed). first is its first byte
+ * when the caller has read it already, else -1. An address holds no CR
+ * or LF and at most QENV_ADDR_MAX bytes; a recipient is not empty.
+ * Returns QENV_OK with the recipients counted in *rcpts (0 is allowed),
+ * or the first trouble met: */
+#define QENV_OK        0
+#define QENV_EREAD    -1          /* in failed (errno set) */
+#define QENV_EWRITE   -2          /* out failed (errno set) */
+#define QENV_EFORMAT  -3          /* not an envelope */
+#define QENV_ELONG    -4          /* an address longer than QENV_ADDR_MAX */
+#define QENV_EEOF     -5          /* in ended before the envelope's last NUL */
+int qenv_copy(struct buf *in, struct buf *out, int first, unsigned long *rcpts);
+
+/* qenv_next: the recipients of a stored envelope env[0..len): 'F'
+ * sender NUL, then per recipient its state byte ('T' to do, 'D' done, as
+ * queue-manager marks it; others are the caller's to refuse) and the
+ * address NUL, then NUL or the end. Start with *pos 0: 1 and the
+ * offset of the next recipient's state byte in *at, 0 at the end, -1 a
+ * field without its NUL (or no 'F' first). */
+int qenv_next(const char *env, size_t len, size_t *pos, size_t *at);
 
 /* is errno e "no attribute here" (none, or no attributes on this file
  * system) rather than trouble */

@@ -142,7 +142,7 @@ static void probe_bounced(struct bounce *b, const char *s)
 int main(int argc, char **argv)
 {
   struct bounce b;
-  const char *d = getenv("DEFAULT"), *nowenv = getenv("LIST_NOW"), *dash;
+  const char *d = getenv("DEFAULT"), *nowenv = getenv("LIST_NOW"), *probe;
   diag_init("list-bounce");
   if (argc != 2) die_usage();
   memset(&b, 0, sizeof b);
@@ -150,13 +150,10 @@ int main(int argc, char **argv)
   b.now = nowenv ? (time_t)atol(nowenv) : time(0);
   if (!(b.qqprog = home_queue(home_dir(getenv("QUAIL_HOME")), getenv("QMAILQUEUE"), b.qqspace, sizeof b.qqspace))) die_nomem();
   if (!d) d = "";
-  if (!strncmp(d, "probe.", 6)) { probe_bounced(&b, d + 6); return EXIT_OK; }
-  if (*d == 'd') d++;
-  dash = d + strspn(d, "0123456789");
-  if (dash == d || *dash != '-' || list_verp_decode(dash + 1, &b.addr) < 0) {
-    list_log(&b.l, b.now, "bounce-unknown", *d ? d : "-");
-    return EXIT_OK;
+  switch (list_return_parse(d, &b.addr, &probe)) {
+  case LIST_RETURN_PROBE: probe_bounced(&b, probe); break;
+  case LIST_RETURN_POST: bounced(&b); break;
+  case LIST_RETURN_UNKNOWN: list_log(&b.l, b.now, "bounce-unknown", *d ? d : "-"); break;
   }
-  bounced(&b);
   return EXIT_OK;
 }

@@ -21,7 +21,6 @@
 #include "list.h"
 
 #define USAGE "accept|reject dir"
-#define ID_MAX 64
 
 static void die_usage(void) { diag_usage(USAGE); }
 static void die_list(const char *d) { diag_diesys(EXIT_TEMP, "unable to open list ", d, (char *)0); }
@@ -32,19 +31,6 @@ static void die_read(const char *f) { diag_diesys(EXIT_TEMP, "unable to read ", 
 static void die_remove(const char *f) { diag_diesys(EXIT_TEMP, "unable to remove ", f, (char *)0); }
 static void die_send(void) { diag_diesys(EXIT_TEMP, "unable to distribute the post", (char *)0); }
 static void die_nomem(void) { diag_nomem(); }
-
-/* "ID.C" into id and cookie; the time at the start of ID */
-static unsigned long parse(const char *s, struct str *id, const char **cookie)
-{
-  const char *dot = strrchr(s, '.');
-  unsigned long when = 0;
-  size_t i;
-  if (!dot || (size_t)(dot - s) > ID_MAX || !scan_ulong(s, &when)) die_forged();
-  for (i = 0; s + i < dot; i++) if (!strchr("0123456789.", s[i])) die_forged();
-  if (str_copyb(id, s, (size_t)(dot - s)) < 0 || str_0(id) < 0) die_nomem();
-  *cookie = dot + 1;
-  return when;
-}
 
 int main(int argc, char **argv)
 {
@@ -61,7 +47,7 @@ int main(int argc, char **argv)
   if (list_open(&l, argv[2]) < 0) die_list(argv[2]);
   if (!(qq = home_queue(home_dir(getenv("QUAIL_HOME")), getenv("QMAILQUEUE"), qqspace, sizeof qqspace))) die_nomem();
   if (!d) d = "";
-  when = parse(d, &id, &cookie);
+  if (list_mod_parse(d, &id, &cookie, &when) < 0) errno == ENOMEM ? die_nomem() : die_forged();
   r = list_cookie_check(&l, "mod", id.s, when, cookie, now);
   if (r == -2) die_expired();
   if (r < 0) die_forged();

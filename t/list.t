@@ -126,6 +126,9 @@ printf 'Subject: loop\nMailing-List: contact x@y\n\nloop\n' | SENDER=test-m1@loc
 is "$?" 100 "list-post refuses a looping post"
 SENDER='' LOCAL=test-ml-return-1-nobody=example.org "$BIN/list-bounce" "$L" </dev/null >/dev/null 2>&1
 ok "list-bounce takes a bounce for a non-member without failing" test "$?" -ne 111
+DEFAULT=dx-nobody "$BIN/list-bounce" "$L" </dev/null >/dev/null 2>&1
+is "$?" 0 "list-bounce ignores a return address it cannot read"
+like "$(tail -1 "$L/log")" " bounce-unknown dx-nobody\$" "and logs its DEFAULT whole"
 wait_for 10 queue_empty; digests=$(md_count "$H/dg")
 printf 'Subject: for the digest\n\ndirect digest\n' | SENDER=test-m1@localhost "$BIN/list-post" "$L" >/dev/null 2>&1
 is "$?" 0 "list-post run directly sends a member's post"
