@@ -32,7 +32,7 @@ message() {
 # memory of its processes now, as PSS: shared pages divided among sharers); cg_drop NAME. Without a writable
 # cpuacct hierarchy (not root) cg_cpu is the machine's busy CPU (cpu_busy).
 cg_root=/sys/fs/cgroup/cpuacct
-cg_dir() { echo "$cg_root/quail-bench-$1"; }
+cg_dir() { echo "$cg_root/quail-bench-$$-$1"; }   # one per run of a script
 cg_make() { mkdir -p "$(cg_dir "$1")" 2>/dev/null || true; }
 cg_run() { local d; d=$(cg_dir "$1"); shift; [ -w "$d/cgroup.procs" ] && echo "$BASHPID" > "$d/cgroup.procs"; exec "$@"; }
 cg_cpu() {
