@@ -1212,15 +1212,15 @@ static void sweep_entry(struct qm *q, const char *name, time_t now)
   int n = scan_ulong(name, &id);
   char p[300];
   struct stat st;
-  if (!n) return;
+  if (!n || msg_find(q, id)) return;   /* known: the rescan costs no system call */
   if (!strcmp(name + n, ".env")) {
     snprintf(p, sizeof p, "mess/%lu", id);
     if (access(p, F_OK) == 0) { msg_load(q, id, now); return; }
     snprintf(p, sizeof p, "mess/%lu.env", id);          /* its message is gone */
-    if (stat(p, &st) == 0 && now - st.st_mtime > ORPHAN_AGE && !msg_find(q, id)) unlink(p);
+    if (stat(p, &st) == 0 && now - st.st_mtime > ORPHAN_AGE) unlink(p);
     return;
   }
-  if (name[n] || msg_find(q, id)) return;
+  if (name[n]) return;
   snprintf(p, sizeof p, "mess/%lu.env", id);
   if (access(p, F_OK) == 0) return;
   snprintf(p, sizeof p, "mess/%lu", id);
