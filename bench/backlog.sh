@@ -144,7 +144,7 @@ fill() { # inject the backlog and wait for its first attempts
 }
 idle_phase() {
   local c0 pid
-  sleep 2
+  sleep 5                      # the last results of the first tries
   c0=$(cg_cpu "$n")
   sleep "$idle"
   pid=$("${n}_sched_pid")
