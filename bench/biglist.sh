@@ -12,6 +12,7 @@
 # cgroup: bench/lib.sh cg_*), and the transactions and connections the sink
 # counted. POSTFIX=0, or no Postfix, measures quail alone.
 # env: LIST_MEMBERS LIST_DOMAINS TIMEOUT (3600) SINK_PORT (2597) COOLDOWN (5)
+#      MTAS ("quail postfix": which to measure)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
@@ -30,6 +31,7 @@ if [ "${POSTFIX:-1}" = 1 ] && [ "$(id -u)" = 0 ] && [ -x /usr/sbin/postfix ] && 
   PF_SINK=$sport "$pfi" setup >/dev/null && postfix=1
 fi
 names=quail; [ $postfix = 1 ] && names="quail postfix"
+names=${MTAS:-$names}
 [ $postfix = 1 ] || echo "bench: Postfix not measured (needs root and ../shared/bench/postfix-anchor.sh setup)" >&2
 
 sinkpid=
@@ -58,7 +60,9 @@ quail_post() { post test-bench@quail.test | QUAIL_HOME=$inst "$src/bin/sendmail"
 quail_qcount() { find "$inst/queue/mess" -type f -name '[0-9]*' ! -name '*.env' | wc -l; }
 postfix_start() { cg_make postfix; "$pfi" purge; (cg_run postfix "$pfi" start >/dev/null); sleep 2; }
 postfix_stop() { "$pfi" purge; "$pfi" stop >/dev/null 2>&1 || true; }
-postfix_post() { post list@quail.test | MAIL_CONFIG=/etc/postfix-qbench /usr/sbin/sendmail -f test@quail.test $(rcpts); }
+postfix_post() { # 100,000 arguments: above ARG_MAX (a quarter of the stack limit) unless the stack may grow
+  post list@quail.test | (ulimit -s 262144; MAIL_CONFIG=/etc/postfix-qbench exec /usr/sbin/sendmail -f test@quail.test $(rcpts))
+}
 postfix_qcount() { "$pfi" qcount; }
 trap 'exit 111' TERM INT HUP
 trap 'sink_stop; quail_stop; [ $postfix = 1 ] && postfix_stop; cg_drop quail; cg_drop postfix' EXIT
