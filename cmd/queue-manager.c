@@ -458,6 +458,10 @@ static int msg_parse(struct qm *q, struct msg *m)
     i += strlen(s + i) + 1;
   }
   m->nr = n;
+  if (n < cap) {                     /* a big queue is mostly one-recipient messages */
+    struct rcpt *r = realloc(m->r, (n ? n : 1) * sizeof *r);
+    if (r) m->r = r;
+  }
   return n ? 0 : -1;
 }
 
