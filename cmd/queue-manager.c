@@ -1238,6 +1238,60 @@ static void sweep_entry(struct qm *q, const char *name, time_t now)
   }
 }
 
+struct ids { unsigned long *a; size_t n, cap; };
+
+static int ids_add(struct ids *v, unsigned long id)
+{
+  if (v->n == v->cap) {
+    size_t cap = v->cap ? 2 * v->cap : 1024;
+    unsigned long *a = realloc(v->a, cap * sizeof *a);
+    if (!a) return -1;
+    v->a = a;
+    v->cap = cap;
+  }
+  v->a[v->n++] = id;
+  return 0;
+}
+
+static int ids_cmp(const void *x, const void *y)
+{
+  unsigned long a = *(const unsigned long *)x, b = *(const unsigned long *)y;
+  return a < b ? -1 : a > b;
+}
+
+/* at start, before the scan: the messages of mess/ that have no .env file
+ * (queue-writer's, never seen: their trigger may have come while no
+ * queue-manager read it) are loaded first, found by the names in mess/
+ * alone, so that mail queued across a restart is not started after the
+ * whole backlog is read. Short of memory, the scan finds them all the same */
+static void load_unseen(struct qm *q, time_t now)
+{
+  struct ids bare = { 0, 0, 0 }, env = { 0, 0, 0 };
+  DIR *d = opendir("mess");
+  struct dirent *e;
+  size_t i, k = 0;
+  int full = 0;
+  if (!d) return;
+  while (!full && (e = readdir(d))) {
+    unsigned long id;
+    int n = scan_ulong(e->d_name, &id);
+    if (!n) continue;
+    if (!e->d_name[n]) full = ids_add(&bare, id) < 0;
+    else if (!strcmp(e->d_name + n, ".env")) full = ids_add(&env, id) < 0;
+  }
+  closedir(d);
+  if (!full) {
+    qsort(bare.a, bare.n, sizeof *bare.a, ids_cmp);
+    qsort(env.a, env.n, sizeof *env.a, ids_cmp);
+    for (i = 0; i < bare.n; i++) {
+      while (k < env.n && env.a[k] < bare.a[i]) k++;
+      if (k == env.n || env.a[k] != bare.a[i]) msg_load(q, bare.a[i], now);
+    }
+  }
+  free(bare.a);
+  free(env.a);
+}
+
 /* start a scan of the queue (at start, and every SWEEP_EVERY seconds):
  * old tmp files, then mess/ a step at a time (sweep_step) */
 static void sweep_begin(struct qm *q, time_t now)
@@ -1440,6 +1494,7 @@ int main(int argc, char **argv)
   log_s(&q, "status: local 0/"); log_u(&q, q.c.conc[LOCAL]);
   log_s(&q, " remote 0/"); log_u(&q, q.c.conc[REMOTE]); log_end(&q);
   qfree_open(&q.pool, pool_warn, &q);
+  load_unseen(&q, time(0));
   sweep_begin(&q, time(0));
   loop(&q);
   buf_flush(&q.log);
