@@ -50,4 +50,8 @@ out=$(TMPDIR=$T POSTFIX=0 LIST_MEMBERS=30 LIST_DOMAINS=3 COOLDOWN=0 TIMEOUT=300 
 is "$?" 0 "bench/biglist.sh with 30 members exits 0" || diag "$out"
 like "$out" '\| done_s \| [0-9.]+ \|' "the time to an empty queue"
 like "$out" '\| accepted \| 30 \|' "every member's copy at the sink"
+like "$cmds" 'bench/restart\.sh' "make bench runs bench/restart.sh"
+out=$(TMPDIR=$T BACKLOG=50 TRIES=1 bash bench/restart.sh 2>&1)
+is "$?" 0 "bench/restart.sh with 50 queued exits 0" || diag "$out"
+like "$out" 'restart, 50 queued: median [0-9.]+ s' "the time to the first delivery after a restart"
 done_testing
