@@ -40,7 +40,7 @@ trap '[ -n "$qm" ] && kill -9 "$qm" 2>/dev/null && wait "$qm" 2>/dev/null; cg_dr
 cg_make qm
 qmbin=${QUEUE_MANAGER:-$src/bin/queue-manager}
 start() { cg_run qm "$qmbin" >> "$inst/qm.log" 2>&1 & qm=$!; }
-loaded() { grep -c '^new msg' "$inst/qm.log" || true; }
+loaded() { cat "$inst/qm.log" 2>/dev/null | grep -c '^new msg' || true; }
 sync
 c0=$(cg_cpu qm); t0=$(now)
 start
