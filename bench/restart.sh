@@ -3,21 +3,45 @@
 # quail alone, quickly: the queue is written directly, as queue-manager
 # leaves a deferred message (mess/ID and mess/ID.env, the next try a day
 # ahead), instead of by BACKLOG deliveries that fail (bench/backlog.sh
-# does that, beside Postfix). Prints the seconds and CPU to read the whole
-# queue at start, queue-manager's memory then, and, TRIES (5) times,
-# kill -9, a restart and at once a local message by sendmail: the seconds
-# until it is in the Maildir (median and worst).
-# env: BACKLOG TRIES TMPDIR QUEUE_MANAGER (another build's, to compare)
+# does that, beside Postfix). Prints
+#   - SMTP acceptance of local mail (smtp-source, SMTP_COUNT (2000) x 2 KB,
+#     SESSIONS (10), smtpd by its run script) with an empty queue and then
+#     with the backlog queued, nothing of it due: rate and the CPU of
+#     queue-manager, smtpd and what they start (a cgroup) per message
+#   - the seconds and CPU to read the whole queue at start, queue-manager's
+#     memory then
+#   - TRIES (5) times kill -9, a restart and at once a local message by
+#     sendmail: the seconds until it is in the Maildir (median and worst)
+# env: BACKLOG TRIES SMTP_COUNT SESSIONS COOLDOWN (5) TMPDIR
+#      QUAIL_SMTP_PORT (2529) QUEUE_MANAGER (another build's, to compare)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
 . "$here/lib.sh"
-n=${BACKLOG:-100000} tries=${TRIES:-5}
+n=${BACKLOG:-100000} tries=${TRIES:-5} acount=${SMTP_COUNT:-2000} sess=${SESSIONS:-10}
+port=${QUAIL_SMTP_PORT:-2529}
 out=$(mktemp -d "${TMPDIR:-/tmp}/quail-restart.XXXXXX")
 inst=$out/quail
-"$src/bin/mkinstance" "$inst" quail.test >/dev/null
+SMTP_PORT=$port "$src/bin/mkinstance" "$inst" quail.test >/dev/null
 export QUAIL_HOME=$inst
 md=$inst/mail/test/Maildir
+qm= tcp=
+trap 'exit 111' TERM INT HUP
+trap '[ -n "$qm" ] && kill -9 "$qm" 2>/dev/null && wait "$qm" 2>/dev/null; [ -n "$tcp" ] && kill "$tcp" 2>/dev/null; cg_drop qm' EXIT
+cg_make qm
+qmbin=${QUEUE_MANAGER:-$src/bin/queue-manager}
+start() { cg_run qm "$qmbin" >> "$inst/qm.log" 2>&1 & qm=$!; }
+accept() { # LABEL: smtp-source's local mail into smtpd, the CPU per message by cgroup
+  local c0 line
+  c0=$(cg_cpu qm)
+  line=$("$here/smtp.sh" "127.0.0.1:$port" "$md" bench@quail.test test@quail.test "$sess" "$acount" 2048)
+  echo "$1 $(echo "$line" | grep -o 'accept_per_s=[^ ]*') cpu_ms_per_msg=$(calc "($(cg_cpu qm) - $c0) * 1000 / $acount" 2)" | tee -a "$out/raw.txt"
+}
+cg_run qm sh "$inst/service/smtpd/run" > "$inst/smtpd.log" 2>&1 & tcp=$!
+for _ in $(seq 300); do grep -q 'status: 0/' "$inst/smtpd.log" 2>/dev/null && break; sleep 0.1; done
+start
+accept empty_queue
+kill "$qm"; wait "$qm" 2>/dev/null || true
 python3 - "$inst/queue/mess" "$n" <<'PY'
 import os, sys, time
 mess, n = sys.argv[1], int(sys.argv[2])
@@ -34,12 +58,7 @@ for k in range(n):
         f.write(b"Fbench@quail.test\0Tr%d@backlog.test\0\0" % k)
     os.utime(e, (later, later))
 PY
-qm=
-trap 'exit 111' TERM INT HUP
-trap '[ -n "$qm" ] && kill -9 "$qm" 2>/dev/null && wait "$qm" 2>/dev/null; cg_drop qm' EXIT
-cg_make qm
-qmbin=${QUEUE_MANAGER:-$src/bin/queue-manager}
-start() { cg_run qm "$qmbin" >> "$inst/qm.log" 2>&1 & qm=$!; }
+: > "$inst/qm.log"
 loaded() { cat "$inst/qm.log" 2>/dev/null | grep -c '^new msg' || true; }
 sync
 c0=$(cg_cpu qm); t0=$(now)
@@ -47,6 +66,7 @@ start
 while [ "$(loaded)" -lt "$n" ]; do sleep 0.05; done
 echo "backlog=$n load_s=$(calc "$(now) - $t0" 2) load_cpu_s=$(calc "$(cg_cpu qm) - $c0" 2)" \
      "rss_kb=$(rss_kb "$qm") bytes_per_msg=$(calc "$(rss_kb "$qm") * 1024 / $n" 0)"
+accept with_backlog
 for r in $(seq "$tries"); do
   kill -9 "$qm"; wait "$qm" 2>/dev/null || true
   : > "$inst/qm.log"
@@ -60,4 +80,9 @@ for r in $(seq "$tries"); do
   echo "try=$r first_delivery_s=$(calc "$t1 - $t0" 3) all_loaded_s=$(calc "$(now) - $t0" 2)" | tee -a "$out/raw.txt"
 done
 f=$(sed -n 's/.*first_delivery_s=\([^ ]*\).*/\1/p' "$out/raw.txt")
+a0=$(sed -n 's/^empty_queue accept_per_s=\([^ ]*\).*/\1/p' "$out/raw.txt")
+a1=$(sed -n 's/^with_backlog accept_per_s=\([^ ]*\).*/\1/p' "$out/raw.txt")
+c0=$(sed -n 's/^empty_queue.*cpu_ms_per_msg=\([^ ]*\).*/\1/p' "$out/raw.txt")
+c1=$(sed -n 's/^with_backlog.*cpu_ms_per_msg=\([^ ]*\).*/\1/p' "$out/raw.txt")
+echo "SMTP acceptance with $n queued / with none: rate $(calc "$a1 / $a0" 2), CPU per message $(calc "$c1 / $c0" 2)"
 echo "first delivery after kill -9 and a restart, $n queued: median $(echo "$f" | median) s, worst $(echo "$f" | sort -g | tail -1) s ($tries tries)"

@@ -51,7 +51,8 @@ is "$?" 0 "bench/biglist.sh with 30 members exits 0" || diag "$out"
 like "$out" '\| done_s \| [0-9.]+ \|' "the time to an empty queue"
 like "$out" '\| accepted \| 30 \|' "every member's copy at the sink"
 like "$cmds" 'bench/restart\.sh' "make bench runs bench/restart.sh"
-out=$(TMPDIR=$T BACKLOG=50 TRIES=1 bash bench/restart.sh 2>&1)
+out=$(TMPDIR=$T BACKLOG=50 TRIES=1 SMTP_COUNT=5 SESSIONS=1 COOLDOWN=0 QUAIL_SMTP_PORT=$(free_port) bash bench/restart.sh 2>&1)
 is "$?" 0 "bench/restart.sh with 50 queued exits 0" || diag "$out"
 like "$out" 'restart, 50 queued: median [0-9.]+ s' "the time to the first delivery after a restart"
+like "$out" 'SMTP acceptance with 50 queued / with none: rate [0-9.]+, CPU per message [0-9.]+' "acceptance with and without the queue"
 done_testing
