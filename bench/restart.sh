@@ -27,7 +27,12 @@ export QUAIL_HOME=$inst
 md=$inst/mail/test/Maildir
 qm= tcp=
 trap 'exit 111' TERM INT HUP
-trap '[ -n "$qm" ] && kill -9 "$qm" 2>/dev/null && wait "$qm" 2>/dev/null; [ -n "$tcp" ] && kill "$tcp" 2>/dev/null; cg_drop qm' EXIT
+stop_all() { # (under set -e: nothing here may fail)
+  if [ -n "$qm" ]; then kill -9 "$qm" 2>/dev/null; wait "$qm" 2>/dev/null || true; fi
+  if [ -n "$tcp" ]; then kill "$tcp" 2>/dev/null; wait "$tcp" 2>/dev/null || true; fi
+  cg_drop qm
+}
+trap stop_all EXIT
 cg_make qm
 qmbin=${QUEUE_MANAGER:-$src/bin/queue-manager}
 start() { cg_run qm "$qmbin" >> "$inst/qm.log" 2>&1 & qm=$!; }
@@ -38,7 +43,10 @@ accept() { # LABEL: smtp-source's local mail into smtpd, the CPU per message by 
   echo "$1 $(echo "$line" | grep -o 'accept_per_s=[^ ]*') cpu_ms_per_msg=$(calc "($(cg_cpu qm) - $c0) * 1000 / $acount" 2)" | tee -a "$out/raw.txt"
 }
 cg_run qm sh "$inst/service/smtpd/run" > "$inst/smtpd.log" 2>&1 & tcp=$!
-for _ in $(seq 300); do grep -q 'status: 0/' "$inst/smtpd.log" 2>/dev/null && break; sleep 0.1; done
+for i in $(seq 301); do
+  [ "$i" -le 300 ] || die "service/smtpd/run did not start: $(cat "$inst/smtpd.log")"
+  grep -q 'status: 0/' "$inst/smtpd.log" 2>/dev/null && break; sleep 0.1
+done
 start
 accept empty_queue
 kill "$qm"; wait "$qm" 2>/dev/null || true
