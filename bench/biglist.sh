@@ -12,7 +12,8 @@
 # cgroup: bench/lib.sh cg_*), and the transactions and connections the sink
 # counted. POSTFIX=0, or no Postfix, measures quail alone.
 # env: LIST_MEMBERS LIST_DOMAINS TIMEOUT (3600) SINK_PORT (2597) COOLDOWN (5)
-#      MTAS ("quail postfix": which to measure)
+#      MTAS ("quail postfix": which to measure) QUEUE_MANAGER (another
+#      build's, to compare)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
@@ -54,7 +55,8 @@ QUAIL_HOME=$inst "$src/bin/list-make" -b "$src/bin" "$L" "$inst/mail/test/.qmail
 rcpts | QUAIL_HOME=$inst "$src/bin/list-sub" "$L" add
 echo test@quail.test | QUAIL_HOME=$inst "$src/bin/list-sub" "$L" add
 qm=
-quail_start() { cg_make quail; cg_run quail env QUAIL_HOME="$inst" "$src/bin/queue-manager" > "$inst/qm.log" 2>&1 & qm=$!; sleep 0.5; }
+qmbin=${QUEUE_MANAGER:-$src/bin/queue-manager}
+quail_start() { cg_make quail; cg_run quail env QUAIL_HOME="$inst" "$qmbin" > "$inst/qm.log" 2>&1 & qm=$!; sleep 0.5; }
 quail_stop() { [ -n "$qm" ] && kill "$qm" 2>/dev/null && wait "$qm" 2>/dev/null; qm=; true; }
 quail_post() { post test-bench@quail.test | QUAIL_HOME=$inst "$src/bin/sendmail" -f test@quail.test test-bench@quail.test; }
 quail_qcount() { find "$inst/queue/mess" -type f -name '[0-9]*' ! -name '*.env' | wc -l; }
