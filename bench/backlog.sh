@@ -65,7 +65,7 @@ sink_start() { # MODE: defer, or accept with STARTTLS
   for _ in $(seq 100); do [ -s "$out/sink.state" ] && return; sleep 0.1; done
   die "bench/sink.py did not start: $(cat "$out/sink.log")"
 }
-sink_stop() { [ -n "$sinkpid" ] && kill "$sinkpid" 2>/dev/null && wait "$sinkpid" 2>/dev/null; sinkpid=; true; }
+sink_stop() { if [ -n "$sinkpid" ]; then kill "$sinkpid" 2>/dev/null || true; wait "$sinkpid" 2>/dev/null || true; fi; sinkpid=; }
 sink() { sink_get "$out/sink.state" "$1"; }
 wait_sink() { # COUNTER N: until the sink's COUNTER reaches N; 0, or 1 at TIMEOUT
   local t0; t0=$(now)
@@ -93,10 +93,10 @@ quail_start() { # as runsv would: service/smtpd/run (tcpserver), in the cgroup
     sleep 0.1
   done
 }
-quail_stop() {
-  [ -n "$qm" ] && kill "$qm" 2>/dev/null && wait "$qm" 2>/dev/null
-  [ -n "$tcp" ] && kill "$tcp" 2>/dev/null && wait "$tcp" 2>/dev/null
-  qm= tcp=; true
+quail_stop() { # (also the exit trap, under set -e: nothing here may fail)
+  if [ -n "$qm" ]; then kill "$qm" 2>/dev/null || true; wait "$qm" 2>/dev/null || true; fi
+  if [ -n "$tcp" ]; then kill "$tcp" 2>/dev/null || true; wait "$tcp" 2>/dev/null || true; fi
+  qm= tcp=
 }
 quail_qcount() { find "$inst/queue/mess" -type f -name '[0-9]*' ! -name '*.env' | wc -l; }
 quail_flush() { kill -ALRM "$qm"; }

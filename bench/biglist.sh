@@ -42,7 +42,7 @@ sink_start() {
   for _ in $(seq 100); do [ -s "$out/sink.state" ] && return; sleep 0.1; done
   die "bench/sink.py did not start: $(cat "$out/sink.log")"
 }
-sink_stop() { [ -n "$sinkpid" ] && kill "$sinkpid" 2>/dev/null && wait "$sinkpid" 2>/dev/null; sinkpid=; true; }
+sink_stop() { if [ -n "$sinkpid" ]; then kill "$sinkpid" 2>/dev/null || true; wait "$sinkpid" 2>/dev/null || true; fi; sinkpid=; }
 sink() { sink_get "$out/sink.state" "$1"; }
 
 # quail: the list and its members, as bench/list.sh makes them
@@ -57,7 +57,7 @@ echo test@quail.test | QUAIL_HOME=$inst "$src/bin/list-sub" "$L" add
 qm=
 qmbin=${QUEUE_MANAGER:-$src/bin/queue-manager}
 quail_start() { cg_make quail; cg_run quail env QUAIL_HOME="$inst" "$qmbin" > "$inst/qm.log" 2>&1 & qm=$!; sleep 0.5; }
-quail_stop() { [ -n "$qm" ] && kill "$qm" 2>/dev/null && wait "$qm" 2>/dev/null; qm=; true; }
+quail_stop() { if [ -n "$qm" ]; then kill "$qm" 2>/dev/null || true; wait "$qm" 2>/dev/null || true; fi; qm=; }
 quail_post() { post test-bench@quail.test | QUAIL_HOME=$inst "$src/bin/sendmail" -f test@quail.test test-bench@quail.test; }
 quail_qcount() { find "$inst/queue/mess" -type f -name '[0-9]*' ! -name '*.env' | wc -l; }
 postfix_start() { cg_make postfix; "$pfi" purge; (cg_run postfix "$pfi" start >/dev/null); sleep 2; }
