@@ -43,7 +43,14 @@ quail_start() {
   "$src/bin/queue-manager" > "$inst/qm.log" 2>&1 & qm=$!
   service_start "$inst" smtpd; tcp=$service
 }
-quail_stop() { kill "$tcp" "$qm"; wait "$tcp" "$qm" 2>/dev/null || true; }
+quail_stop() { # (also the exit trap, under set -e: nothing here may fail)
+  if [ -n "$tcp$qm" ]; then kill $tcp $qm 2>/dev/null || true; wait $tcp $qm 2>/dev/null || true; fi
+  tcp= qm=
+}
+# a run that dies (its port taken, say) leaves no queue-manager behind
+tcp= qm=
+trap 'quail_stop' EXIT
+trap 'exit 111' TERM INT HUP
 postfix_start() { "$anchor" start >/dev/null 2>&1; sleep 2; }
 postfix_stop() { "$anchor" stop >/dev/null 2>&1; }
 

@@ -83,6 +83,7 @@
 #define ADMIN_READ_MAX  512        /* bytes of one connection's commands */
 #define ADMIN_TIMEOUT   5          /* seconds a command connection may take */
 #define SWEEP_EVERY     600        /* rescan mess/ for lost triggers and orphans */
+#define SWEEP_STEP      256        /* entries of mess/ scanned per turn of the loop */
 #define BOUNCE_RETRY    60         /* a bounce that could not be queued is retried */
 #define POLL_MAX        (2 * CONC_MAX + 4 + NCHAN)
 #define REMOTE_BATCH    100        /* recipients in one SMTP transaction */
@@ -114,6 +115,7 @@ struct msg {
   int deferred, deferred_remote; /* this round */
   int flush;                     /* a flush came while deliveries ran */
   int ready[NCHAN];              /* on ready[chan] */
+  size_t scan[NCHAN];            /* recipients below it: started this round */
   struct msg *rnext[NCHAN];      /* ready list links */
   struct msg *hnext;             /* hash chain */
   unsigned long gen;             /* schedule generation (heap entries) */
@@ -157,6 +159,7 @@ struct qm {
   struct str tbuf;               /* partial trigger line */
   int stopping;
   time_t last_sweep;
+  DIR *sweep;                    /* mess/, while a scan is under way */
   struct qfree pool;              /* finished files for queue-writer (qfree.h) */
   struct buf log;
   char logspace[BUF_SIZE];
@@ -385,6 +388,7 @@ static void msg_wake(struct qm *q, struct msg *m)
 {
   size_t i;
   m->gen++;                          /* drop any heap entry */
+  m->scan[LOCAL] = m->scan[REMOTE] = 0;
   for (i = 0; i < m->nr; i++) {
     if (m->r[i].state == R_WAIT) m->r[i].state = R_PENDING;
     if (m->r[i].state == R_PENDING) ready_push(q, m, (enum chan)m->r[i].chan);
@@ -454,7 +458,12 @@ static int msg_parse(struct qm *q, struct msg *m)
     n++;
   }
   m->nr = n;
-  return r == 0 && n ? 0 : -1;
+  if (r != 0 || !n) return -1;
+  if (n < cap) {                     /* a big queue is mostly one-recipient messages */
+    struct rcpt *shrunk = realloc(m->r, n * sizeof *shrunk);
+    if (shrunk) m->r = shrunk;
+  }
+  return 0;
 }
 
 /* the writer's pid from "Received: (quail PID invoked ..." */
@@ -832,12 +841,16 @@ static void dispatch(struct qm *q, enum chan c)
     struct job *j = 0;
     size_t i;
     if (msg_held(q, m)) continue;
-    for (i = 0; i < m->nr; i++) {
+    /* from where the last call stopped: a message of 100,000 recipients
+     * costs one pass over them per round, not one per delivery */
+    for (i = m->scan[c]; i < m->nr; i++) {
       if (m->r[i].state != R_PENDING || m->r[i].chan != c) continue;
+      m->scan[c] = i;
       if (!(j = job_slot(q, c))) return;
       if (c == LOCAL) start_local(q, m, i, j);
       else start_remote(q, m, i, j);
     }
+    m->scan[c] = m->nr;
     ready_pop(q, c);
     msg_settle(q, m, time(0));   /* when every start failed at once */
   }
@@ -1187,50 +1200,127 @@ static void run_schedule(struct qm *q, time_t now)
   }
 }
 
-/* old tmp files, orphaned message files, and .env files we never heard of */
-static void sweep(struct qm *q, time_t now)
+/* old tmp files */
+static void sweep_tmp(time_t now)
 {
-  DIR *d;
+  DIR *d = opendir("tmp");
   struct dirent *e;
-  q->last_sweep = now;
-  if ((d = opendir("tmp"))) {
-    while ((e = readdir(d))) {
-      char p[300];
-      struct stat st;
-      if (e->d_name[0] == '.') continue;
-      snprintf(p, sizeof p, "tmp/%s", e->d_name);
-      if (stat(p, &st) == 0 && now - st.st_mtime > TMP_AGE) unlink(p);
-    }
-    closedir(d);
-  }
-  if (!(d = opendir("mess"))) { log_warn(q, "unable to read mess/", 0, 1); return; }
+  if (!d) return;
   while ((e = readdir(d))) {
-    unsigned long id;
-    int n = scan_ulong(e->d_name, &id);
     char p[300];
     struct stat st;
-    if (!n) continue;
-    if (!strcmp(e->d_name + n, ".env")) {
-      snprintf(p, sizeof p, "mess/%lu", id);
-      if (access(p, F_OK) == 0) { msg_load(q, id, now); continue; }
-      snprintf(p, sizeof p, "mess/%lu.env", id);          /* its message is gone */
-      if (stat(p, &st) == 0 && now - st.st_mtime > ORPHAN_AGE && !msg_find(q, id)) unlink(p);
-      continue;
-    }
-    if (e->d_name[n] || msg_find(q, id)) continue;
-    snprintf(p, sizeof p, "mess/%lu.env", id);
-    if (access(p, F_OK) == 0) continue;
-    snprintf(p, sizeof p, "mess/%lu", id);
-    if (qenv_attr_exists(p) == 1) { msg_load(q, id, now); continue; }   /* a trigger lost */
-    snprintf(p, sizeof p, "hold/%lu.env", id);          /* held by queue-admin */
-    if (access(p, F_OK) == 0) continue;
-    snprintf(p, sizeof p, "mess/%lu", id);
-    if (stat(p, &st) == 0 && now - st.st_mtime > ORPHAN_AGE) {
-      log_s(q, "warning: removing orphan "); log_s(q, p); log_end(q);
-      unlink(p);
-    }
+    if (e->d_name[0] == '.') continue;
+    snprintf(p, sizeof p, "tmp/%s", e->d_name);
+    if (stat(p, &st) == 0 && now - st.st_mtime > TMP_AGE) unlink(p);
   }
   closedir(d);
+}
+
+/* one entry of mess/: a message we never heard of is loaded, an orphaned
+ * message file or .env file removed */
+static void sweep_entry(struct qm *q, const char *name, time_t now)
+{
+  unsigned long id;
+  int n = scan_ulong(name, &id);
+  char p[300];
+  struct stat st;
+  if (!n || msg_find(q, id)) return;   /* known: the rescan costs no system call */
+  if (!strcmp(name + n, ".env")) {
+    snprintf(p, sizeof p, "mess/%lu", id);
+    if (access(p, F_OK) == 0) { msg_load(q, id, now); return; }
+    snprintf(p, sizeof p, "mess/%lu.env", id);          /* its message is gone */
+    if (stat(p, &st) == 0 && now - st.st_mtime > ORPHAN_AGE) unlink(p);
+    return;
+  }
+  if (name[n]) return;
+  snprintf(p, sizeof p, "mess/%lu.env", id);
+  if (access(p, F_OK) == 0) return;
+  snprintf(p, sizeof p, "mess/%lu", id);
+  if (qenv_attr_exists(p) == 1) { msg_load(q, id, now); return; }   /* a trigger lost */
+  snprintf(p, sizeof p, "hold/%lu.env", id);          /* held by queue-admin */
+  if (access(p, F_OK) == 0) return;
+  snprintf(p, sizeof p, "mess/%lu", id);
+  if (stat(p, &st) == 0 && now - st.st_mtime > ORPHAN_AGE) {
+    log_s(q, "warning: removing orphan "); log_s(q, p); log_end(q);
+    unlink(p);
+  }
+}
+
+struct ids { unsigned long *a; size_t n, cap; };
+
+static int ids_add(struct ids *v, unsigned long id)
+{
+  if (v->n == v->cap) {
+    size_t cap = v->cap ? 2 * v->cap : 1024;
+    unsigned long *a = realloc(v->a, cap * sizeof *a);
+    if (!a) return -1;
+    v->a = a;
+    v->cap = cap;
+  }
+  v->a[v->n++] = id;
+  return 0;
+}
+
+static int ids_cmp(const void *x, const void *y)
+{
+  unsigned long a = *(const unsigned long *)x, b = *(const unsigned long *)y;
+  return a < b ? -1 : a > b;
+}
+
+/* at start, before the scan: the messages of mess/ that have no .env file
+ * (queue-writer's, never seen: their trigger may have come while no
+ * queue-manager read it) are loaded first, found by the names in mess/
+ * alone, so that mail queued across a restart is not started after the
+ * whole backlog is read. Short of memory, the scan finds them all the same */
+static void load_unseen(struct qm *q, time_t now)
+{
+  struct ids bare = { 0, 0, 0 }, env = { 0, 0, 0 };
+  DIR *d = opendir("mess");
+  struct dirent *e;
+  size_t i, k = 0;
+  int full = 0;
+  if (!d) return;
+  while (!full && (e = readdir(d))) {
+    unsigned long id;
+    int n = scan_ulong(e->d_name, &id);
+    if (!n) continue;
+    if (!e->d_name[n]) full = ids_add(&bare, id) < 0;
+    else if (!strcmp(e->d_name + n, ".env")) full = ids_add(&env, id) < 0;
+  }
+  closedir(d);
+  if (!full) {
+    qsort(bare.a, bare.n, sizeof *bare.a, ids_cmp);
+    qsort(env.a, env.n, sizeof *env.a, ids_cmp);
+    for (i = 0; i < bare.n; i++) {
+      while (k < env.n && env.a[k] < bare.a[i]) k++;
+      if (k == env.n || env.a[k] != bare.a[i]) msg_load(q, bare.a[i], now);
+    }
+  }
+  free(bare.a);
+  free(env.a);
+}
+
+/* start a scan of the queue (at start, and every SWEEP_EVERY seconds):
+ * old tmp files, then mess/ a step at a time (sweep_step) */
+static void sweep_begin(struct qm *q, time_t now)
+{
+  q->last_sweep = now;
+  sweep_tmp(now);
+  if (q->sweep) return;
+  if (!(q->sweep = opendir("mess"))) log_warn(q, "unable to read mess/", 0, 1);
+}
+
+/* SWEEP_STEP entries of mess/ between two looks at the trigger: with a
+ * queue of 100,000 messages a new one is still started at once, while
+ * the scan after a restart goes on */
+static void sweep_step(struct qm *q, time_t now)
+{
+  int k;
+  for (k = 0; k < SWEEP_STEP; k++) {
+    struct dirent *e = readdir(q->sweep);
+    if (!e) { closedir(q->sweep); q->sweep = 0; return; }
+    sweep_entry(q, e->d_name, now);
+  }
 }
 
 static void on_hup(struct qm *q)
@@ -1255,7 +1345,7 @@ static int poll_timeout(struct qm *q, time_t now)
   time_t next = q->last_sweep + SWEEP_EVERY;
   if (t && t->when < next) next = t->when;
   if (qfree_due(&q->pool) && qfree_due(&q->pool) < next) next = qfree_due(&q->pool);
-  if (next <= now) return 0;
+  if (next <= now || q->sweep) return 0;
   return next - now > 3600 ? 3600000 : (int)(next - now) * 1000;
 }
 
@@ -1272,7 +1362,8 @@ static void loop(struct qm *q)
     if (got_hup) { got_hup = 0; on_hup(q); }
     if (got_alrm) { got_alrm = 0; every_message(q, wake_idle); }
     run_schedule(q, now);
-    if (now - q->last_sweep >= SWEEP_EVERY) sweep(q, now);
+    if (now - q->last_sweep >= SWEEP_EVERY) sweep_begin(q, now);
+    if (q->sweep) sweep_step(q, now);
     if (qfree_due(&q->pool) && now >= qfree_due(&q->pool)) qfree_release(&q->pool);
     admin_lock(q, LOCK_SH);
     for (c = 0; c < NCHAN; c++) dispatch(q, (enum chan)c);
@@ -1411,7 +1502,8 @@ int main(int argc, char **argv)
   log_s(&q, "status: local 0/"); log_u(&q, q.c.conc[LOCAL]);
   log_s(&q, " remote 0/"); log_u(&q, q.c.conc[REMOTE]); log_end(&q);
   qfree_open(&q.pool, pool_warn, &q);
-  sweep(&q, time(0));
+  load_unseen(&q, time(0));
+  sweep_begin(&q, time(0));
   loop(&q);
   buf_flush(&q.log);
   return EXIT_OK;

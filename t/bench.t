@@ -52,4 +52,26 @@ if [ -n "$cgr" ] && [ -w "$cgr" ]; then
 else
   for i in 1 2 3 4 5 6; do skip "no cgroup v2 to write to"; done
 fi
+# issue 23's workloads, quail alone, a few messages (the sink on a free port)
+like "$cmds" 'bench/backlog\.sh' "make bench runs bench/backlog.sh"
+out=$(TMPDIR=$T POSTFIX=0 BACKLOG=20 SMTP_COUNT=5 SESSIONS=1 FILL_SESSIONS=2 IDLE=1 COOLDOWN=0 TIMEOUT=300 \
+      SINK_PORT=$(free_port) QUAIL_SMTP_PORT=$(free_port) bash bench/backlog.sh 2>&1)
+is "$?" 0 "bench/backlog.sh with a backlog of 20 exits 0" || diag "$out"
+like "$out" '\| SMTP accepted per s, with the backlog queued \| [0-9]+ \|' "the acceptance row with the backlog has quail's figure"
+like "$out" '\| scheduler RSS kB with the backlog \(queue-manager / qmgr\) \| [0-9]+ \|' "the scheduler's memory"
+like "$out" '\| retry wave: MTA CPU ms per deferred message \| [0-9.]+ \|' "the retry wave's CPU"
+like "$out" '\| kill -9, restart: s to the first new local delivery \| [0-9.]+ \|' "the restart's first delivery"
+like "$out" '\| destination back \(250, STARTTLS\): s to an empty queue \| [0-9.]+ \|' "the drain"
+like "$out" '\| drain: transactions at the sink \| 20 \|' "every deferred message delivered to the sink"
+like "$out" '\| drain: TLS handshakes \| [1-9][0-9]* \|' "over STARTTLS"
+like "$cmds" 'bench/biglist\.sh' "make bench runs bench/biglist.sh"
+out=$(TMPDIR=$T POSTFIX=0 LIST_MEMBERS=30 LIST_DOMAINS=3 COOLDOWN=0 TIMEOUT=300 SINK_PORT=$(free_port) bash bench/biglist.sh 2>&1)
+is "$?" 0 "bench/biglist.sh with 30 members exits 0" || diag "$out"
+like "$out" '\| done_s \| [0-9.]+ \|' "the time to an empty queue"
+like "$out" '\| accepted \| 30 \|' "every member's copy at the sink"
+like "$cmds" 'bench/restart\.sh' "make bench runs bench/restart.sh"
+out=$(TMPDIR=$T BACKLOG=50 TRIES=1 SMTP_COUNT=5 SESSIONS=1 COOLDOWN=0 QUAIL_SMTP_PORT=$(free_port) bash bench/restart.sh 2>&1)
+is "$?" 0 "bench/restart.sh with 50 queued exits 0" || diag "$out"
+like "$out" 'restart, 50 queued: median [0-9.]+ s' "the time to the first delivery after a restart"
+like "$out" 'SMTP acceptance with 50 queued / with none: rate [0-9.]+, CPU per message [0-9.]+' "acceptance with and without the queue"
 done_testing
