@@ -271,7 +271,8 @@ static int addresses(struct submit *s, int kind, size_t namelen, size_t body)
       return fail_on(s, SUBMIT_EPARSE, f->s, namelen);
     return 0;
   }
-  if ((kind == HEADER_TO || kind == HEADER_CC) && str_catb(&s->tocc, addrs->s + mark, addrs->len - mark) < 0)
+  if ((kind == HEADER_TO || kind == HEADER_CC) && addrs->len > mark
+      && str_catb(&s->tocc, addrs->s + mark, addrs->len - mark) < 0)
     return nomem(s);
   if (kind == HEADER_RETURN_PATH && !s->have_sender && s->list.len) {
     if (str_copys(&s->envsender, s->list.s) < 0) return nomem(s);
