@@ -28,8 +28,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
 . "$here/lib.sh"
-shared=${SHARED_BENCH:-$src/../shared/bench}
-[ -d "$shared" ] || shared=$src/../../shared/bench      # from a worktree in wt/
+shared=$(shared_bench "$src")
 n=${MESSAGES:-100000} size=${SIZE:-4096} levels=${LEVELS:-0 10000 50000 100000}
 deliveries=${DELIVERIES:-200} runs=${RUNS:-3} scheme=${SCHEME:-sha512} port=${PORT:-2549}
 out=$(mktemp -d "${TMPDIR:-/tmp}/quail-bigbox.XXXXXX")
@@ -90,20 +89,7 @@ if [ $dovecot = 1 ]; then
   maildir "$out/dhome"
   fill "$out/dhome/Maildir" 0 "$n"
   [ -f /etc/dovecot/quail-anchor.conf ] || "$shared/dovecot-anchor.sh" setup >&2
-  printf 'big:{PLAIN}big:%s:%s::%s\n' "$uid" "$gid" "$out/dhome" >"$out/dovecot.passwd"
-  chmod 644 "$out/dovecot.passwd"
-  cat >"$out/dovecot.conf" <<-EOF
-	!include /etc/dovecot/quail-anchor.conf
-	passdb {
-	  driver = passwd-file
-	  args = scheme=PLAIN username_format=%u $out/dovecot.passwd
-	}
-	userdb {
-	  driver = passwd-file
-	  args = username_format=%u $out/dovecot.passwd
-	}
-	EOF
-  doveconf -c "$out/dovecot.conf" -n >/dev/null
+  dovecot_conf "$out" big big "$out/dhome"
 fi
 chown -R "$uid:$gid" "$out/qhome"
 [ $dovecot = 0 ] || chown -R "$uid:$gid" "$out/dhome"

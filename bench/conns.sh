@@ -34,8 +34,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
 . "$here/lib.sh"
-shared=${SHARED_BENCH:-$src/../shared/bench}
-[ -d "$shared" ] || shared=$src/../../shared/bench      # from a worktree in wt/
+shared=$(shared_bench "$src")
 sessions=${SESSIONS:-1000} psessions=${POP3_SESSIONS:-200} holds=${HOLD:-5} trickle=${TRICKLE:-0}
 runs=${RUNS:-3} sport=${QUAIL_SMTP_PORT:-2547} pport=${QUAIL_POP3_PORT:-2548}
 workloads=${*:-smtp pop3}
@@ -87,21 +86,7 @@ dovecot_ok() {
 dovecot_setup() {
   [ -f /etc/dovecot/quail-anchor.conf ] || "$shared/dovecot-anchor.sh" setup >&2
   install -d -o bench -g bench -m 700 "$out/dhome" "$out/dhome/Maildir" "$out/dhome/Maildir/"{new,cur,tmp}
-  printf 'cbench:{PLAIN}cbench:%s:%s::%s\n' "$(id -u bench)" "$(id -g bench)" "$out/dhome" >"$out/dovecot.passwd"
-  chmod 644 "$out/dovecot.passwd"
-  cat >"$out/dovecot.conf" <<-EOF
-	!include /etc/dovecot/quail-anchor.conf
-	default_process_limit = $((psessions + 100))
-	passdb {
-	  driver = passwd-file
-	  args = scheme=PLAIN username_format=%u $out/dovecot.passwd
-	}
-	userdb {
-	  driver = passwd-file
-	  args = username_format=%u $out/dovecot.passwd
-	}
-	EOF
-  doveconf -c "$out/dovecot.conf" -n >/dev/null
+  dovecot_conf "$out" cbench cbench "$out/dhome" "default_process_limit = $((psessions + 100))"
 }
 dc_master() { cat /run/dovecot-anchor/master.pid 2>/dev/null; }
 # ten small messages in a Maildir, so that STAT has work

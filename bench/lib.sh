@@ -25,3 +25,27 @@ message() {
   awk -v n="$3" 'BEGIN { l = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
     for (i = 0; i + 76 <= n; i += 76) print l }'
 }
+# dovecot_conf DIR USER PASS HOME [SETTING...]: DIR/dovecot.conf, the
+# shared anchor's configuration (dovecot-anchor.sh: POP3 on 127.0.0.1:2111)
+# with the SETTINGs and a user of our own (uid and gid of bench, home HOME)
+# in DIR/dovecot.passwd; start it with dovecot -c DIR/dovecot.conf
+dovecot_conf() {
+  local dir=$1 user=$2 pass=$3 home=$4
+  shift 4
+  printf '%s:{PLAIN}%s:%s:%s::%s\n' "$user" "$pass" "$(id -u bench)" "$(id -g bench)" "$home" >"$dir/dovecot.passwd"
+  chmod 644 "$dir/dovecot.passwd"
+  { echo '!include /etc/dovecot/quail-anchor.conf'
+    printf '%s\n' "$@"
+    printf 'passdb {\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%%u %s\n}\n' "$dir/dovecot.passwd"
+    printf 'userdb {\n  driver = passwd-file\n  args = username_format=%%u %s\n}\n' "$dir/dovecot.passwd"
+  } >"$dir/dovecot.conf"
+  doveconf -c "$dir/dovecot.conf" -n >/dev/null
+}
+# shared_bench SRC: the shared yardstick's scripts (postfix-anchor.sh,
+# dovecot-anchor.sh, ...), $SHARED_BENCH or shared/bench beside the source
+# (or beside the worktrees' folder, for a worktree in wt/)
+shared_bench() {
+  if [ -n "${SHARED_BENCH:-}" ]; then echo "$SHARED_BENCH"
+  elif [ -d "$1/../shared/bench" ]; then echo "$1/../shared/bench"
+  else echo "$1/../../shared/bench"; fi
+}
