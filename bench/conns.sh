@@ -9,7 +9,9 @@
 #     sessions held; per session = (held - idle) / SESSIONS
 #   - greetings received are counted: none may be refused
 #   - one extra fresh transaction (connect to the reply after DATA's dot)
-#     is timed RUNS (3) times: the machine stays responsive
+#     is timed RUNS (5) times: the machine stays responsive (idle_latency_s:
+#     the same before the sessions are opened); setup_s is the time until
+#     every session has had its EHLO or CAPA answered
 # then the same with POP3_SESSIONS (200) POP3 sessions (greeting, CAPA, then
 # idle) and a fresh USER/PASS/STAT as the extra session.
 #
@@ -36,7 +38,7 @@ src=$(cd "$here/.." && pwd)
 . "$here/lib.sh"
 shared=$(shared_bench "$src")
 sessions=${SESSIONS:-1000} psessions=${POP3_SESSIONS:-200} holds=${HOLD:-5} trickle=${TRICKLE:-0}
-runs=${RUNS:-3} sport=${QUAIL_SMTP_PORT:-2547} pport=${QUAIL_POP3_PORT:-2548}
+runs=${RUNS:-5} sport=${QUAIL_SMTP_PORT:-2547} pport=${QUAIL_POP3_PORT:-2548}
 workloads=${*:-smtp pop3}
 out=$(mktemp -d "${TMPDIR:-/tmp}/quail-conns.XXXXXX")
 chmod 755 "$out"
@@ -94,24 +96,32 @@ fill() { local i; for i in $(seq 10); do message bench@quail.test test@quail.tes
 
 # ---- one target ----
 # held NAME KIND HOST PORT N ROOTPIDS ONEARGS...: hold N sessions, measure
+# latency NAME KIND HOST PORT ARGS...: the median of RUNS fresh sessions
+latency() {
+  local name=$1 kind=$2 host=$3 port=$4 i line
+  shift 4
+  for i in $(seq "$runs"); do
+    line=$("$out/hold" "$kind-one" "$host" "$port" "$@" 2>&1) || line="latency_s=- ($line)"
+    echo "$line"
+  done >"$out/one-$name.txt"
+  sed -n 's/^latency_s=\([0-9.]*\)$/\1/p' "$out/one-$name.txt" | median
+}
 held() {
-  local name=$1 kind=$2 host=$3 port=$4 n=$5 roots=$6 h i idle mem line lat
+  local name=$1 kind=$2 host=$3 port=$4 n=$5 roots=$6 h i idle mem lat lat0
   shift 6
   idle=$(python3 "$here/memsum.py" $roots)
+  lat0=$(latency "$name-idle" "$kind" "$host" "$port" "$@")
   "$out/hold" "$kind" "$host" "$port" "$n" "$trickle" >"$out/hold-$name.txt" & h=$!
   pids="$pids $h"
   for i in $(seq 1300); do grep -q '^sessions=' "$out/hold-$name.txt" && break; sleep 0.1; done
   sleep "$holds"
   mem=$(python3 "$here/memsum.py" $roots)
-  for i in $(seq "$runs"); do
-    line=$("$out/hold" "$kind-one" "$host" "$port" "$@" 2>&1) || line="latency_s=- ($line)"
-    echo "$line"
-  done >"$out/one-$name.txt"
-  lat=$(sed -n 's/^latency_s=\([0-9.]*\)$/\1/p' "$out/one-$name.txt" | median)
+  lat=$(latency "$name" "$kind" "$host" "$port" "$@")
   kill -TERM "$h"; wait "$h" 2>/dev/null || true
   perkb() { echo "$mem $idle" | awk -v k="$1" -v n="$n" '{ for (i = 1; i <= NF; i++) { split($i, a, "="); if (a[1] == k) v[++c] = a[2] } }
     END { printf "%.1f", (v[1] - v[2]) / n }'; }
   echo "name=$name $(head -1 "$out/hold-$name.txt") $(tail -1 "$out/hold-$name.txt") extra_latency_s=$lat" \
+    "idle_latency_s=$lat0" \
     "held_$(echo "$mem" | cut -d' ' -f1-4 | sed 's/ / held_/g') idle_$(echo "$idle" | cut -d' ' -f1-4 | sed 's/ / idle_/g')" \
     "rss_kb_per_session=$(perkb rss_kb) pss_kb_per_session=$(perkb pss_kb) pte_kb_per_session=$(perkb pte_kb)" |
     tee -a "$raw" >&2
@@ -173,7 +183,7 @@ for w in $workloads; do
   pop3) base=dovecot label="POP3 x $psessions (vs Dovecot)";;
   esac
   for m in greeted refused failed waiting alive held_procs held_rss_kb held_pss_kb held_pte_kb \
-           rss_kb_per_session pss_kb_per_session pte_kb_per_session extra_latency_s; do
+           rss_kb_per_session pss_kb_per_session pte_kb_per_session setup_s idle_latency_s extra_latency_s; do
     row "$w" "$base" "$m" "$label"
   done
 done
