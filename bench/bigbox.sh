@@ -15,13 +15,16 @@
 #     quail: its pop3d service from its run script (pop3-login,
 #     checkpassword, pop3d under tcpserver); Dovecot: the shared anchor's
 #     configuration (../shared/bench/dovecot-anchor.sh) included by a file
-#     of our own with a user of our own (as bench/conns.sh), when root and
-#     the anchor is not running; DOVECOT=0 skips it.
+#     of our own with its own base_dir, port (DOVECOT_PORT, 2551) and user
+#     (bench/lib.sh's dovecot_conf), when root; DOVECOT=0 skips it. Each session's time
+#     (latency_s, stat_s, uidl_s) and the CPU the server's processes spent
+#     on it (server_cpu_s, bench/memsum.py: 10 ms ticks), which another
+#     load on the machine does not change as it does the times.
 #  2. deliver-local's time per delivery into a Maildir that already holds
 #     each of LEVELS ("0 10000 50000 100000") messages: DELIVERIES (200)
 #     deliveries one after another, RUNS times; the median ms per delivery,
 #     and its ratio to the empty Maildir's (flat = 1).
-# env: MESSAGES SIZE LEVELS DELIVERIES RUNS SCHEME (sha512) PORT (2549)
+# env: MESSAGES SIZE LEVELS DELIVERIES RUNS SCHEME (sha512) PORT (2549) DOVECOT_PORT
 #      DOVECOT DROP_CACHES TMPDIR (/tmp; the two Maildirs take 2 x
 #      MESSAGES x 4 KB)
 set -eu
@@ -31,6 +34,7 @@ src=$(cd "$here/.." && pwd)
 shared=$(shared_bench "$src")
 n=${MESSAGES:-100000} size=${SIZE:-4096} levels=${LEVELS:-0 10000 50000 100000}
 deliveries=${DELIVERIES:-200} runs=${RUNS:-3} scheme=${SCHEME:-sha512} port=${PORT:-2549}
+dport=${DOVECOT_PORT:-2551}
 out=$(mktemp -d "${TMPDIR:-/tmp}/quail-bigbox.XXXXXX")
 chmod 755 "$out"
 raw=$out/raw.txt
@@ -45,9 +49,6 @@ dovecot=0
 if [ "${DOVECOT:-1}" = 1 ] && [ $root = 1 ] && [ $owner = bench ] && [ -x "$shared/dovecot-anchor.sh" ] &&
    command -v dovecot >/dev/null; then
   dovecot=1
-  if "$shared/dovecot-anchor.sh" status >/dev/null 2>&1; then
-    echo "bench: Dovecot's anchor is running (another bench?): Dovecot left out" >&2; dovecot=0
-  fi
 fi
 stop_all() {
   [ ! -s "$out/tcpserver.pid" ] || kill "$(cat "$out/tcpserver.pid")" 2>/dev/null || true
@@ -89,7 +90,7 @@ if [ $dovecot = 1 ]; then
   maildir "$out/dhome"
   fill "$out/dhome/Maildir" 0 "$n"
   [ -f /etc/dovecot/quail-anchor.conf ] || "$shared/dovecot-anchor.sh" setup >&2
-  dovecot_conf "$out" big big "$out/dhome"
+  dovecot_conf "$out" big big "$out/dhome" "$dport"
 fi
 chown -R "$uid:$gid" "$out/qhome"
 [ $dovecot = 0 ] || chown -R "$uid:$gid" "$out/dhome"
@@ -99,10 +100,17 @@ q_stop() { kill "$(cat "$out/tcpserver.pid")"; rm -f "$out/tcpserver.pid"; sleep
 d_start() { dovecot -c "$out/dovecot.conf"; sleep 1; }
 d_stop() { dovecot -c "$out/dovecot.conf" stop; sleep 0.5; }
 d_cold() { d_stop; rm -f "$out/dhome/Maildir/"dovecot*; d_start; }
+# the CPU seconds of the server's processes, ended ones included (memsum.py)
+cpu() { python3 "$here/memsum.py" $("$1_root") | tr ' ' '\n' | sed -n 's/^cpu_s=//p'; }
+quail_root() { cat "$out/tcpserver.pid"; }
+dovecot_root() { cat "$out/dovecot-run/master.pid"; }
 one() { # NAME TARGET PORT MODE
-  local line
+  local line c0 c1
+  c0=$(cpu "$2")
   line=$("$out/hold" "$4" 127.0.0.1 "$3" big big) || die "$1 $2: $line"
-  echo "name=$2 kind=$1 $line" | tee -a "$raw" >&2
+  sleep 0.3
+  c1=$(cpu "$2")
+  echo "name=$2 kind=$1 $line server_cpu_s=$(calc "$c1 - $c0" 2)" | tee -a "$raw" >&2
 }
 pop3() { # TARGET PORT START STOP COLD
   local r
@@ -115,7 +123,7 @@ pop3() { # TARGET PORT START STOP COLD
   "$4"
 }
 pop3 quail "$port" q_start q_stop ""
-[ $dovecot = 0 ] || pop3 dovecot 2111 d_start d_stop d_cold
+[ $dovecot = 0 ] || pop3 dovecot "$dport" d_start d_stop d_cold
 
 # ---- 2. deliver-local into a growing Maildir ----
 message bench@quail.test big@quail.test 2048 >"$out/msg"
@@ -138,11 +146,12 @@ done
 
 # ---- the table ----
 med() { grep "^name=$1 kind=$2 " "$raw" | tr ' ' '\n' | sed -n "s/^$3=//p" | median; }
-ratio() { case "$1$2" in *-*|'') echo -;; *) calc "$1 / $2" 2;; esac; }
+ratio() { case "$1$2" in *-*|'') echo -;; *) awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0) printf "%.2f", a / b; else print "-" }';; esac; }
 echo
 echo "| POP3, $n x $size B | metric | quail | dovecot | dovecot/quail |"
 echo "|---|---|---|---|---|"
-for k in first:latency_s warm:latency_s uidl:stat_s uidl:uidl_s cold:latency_s colddc:latency_s; do
+for k in first:latency_s first:server_cpu_s warm:latency_s warm:server_cpu_s uidl:stat_s uidl:uidl_s \
+         uidl:server_cpu_s cold:latency_s cold:server_cpu_s colddc:latency_s colddc:server_cpu_s; do
   q=$(med quail "${k%%:*}" "${k#*:}"); d=-
   [ $dovecot = 0 ] || d=$(med dovecot "${k%%:*}" "${k#*:}")
   case $k in
@@ -150,6 +159,7 @@ for k in first:latency_s warm:latency_s uidl:stat_s uidl:uidl_s cold:latency_s c
   warm:*) label="fresh login + STAT, warm";;
   uidl:stat_s) label="fresh login + STAT, before UIDL";;
   uidl:uidl_s) label="full UIDL";;
+  uidl:*) label="fresh login + STAT + full UIDL";;
   cold:*) label="fresh login + STAT, Dovecot's index deleted (quail: warm, it has none)";;
   colddc:*) label="fresh login + STAT, index deleted and page cache dropped";;
   esac

@@ -25,10 +25,10 @@
 # /etc/postfix-cbench with its own queue (/var/spool/postfix-cbench), on
 # 127.0.0.1:2546, its default_process_limit (100) raised to SESSIONS + 100
 # to match. Dovecot: the shared anchor's configuration
-# (../shared/bench/dovecot-anchor.sh) included by a file of our own that
-# raises default_process_limit (100) to POP3_SESSIONS + 100 and adds a user
-# of our own, started only when the anchor is not running. Without root or
-# the anchors, quail alone.
+# (../shared/bench/dovecot-anchor.sh) included by a file of our own
+# (bench/lib.sh's dovecot_conf: its own base_dir, 127.0.0.1:DOVECOT_PORT
+# (2550), a user of our own) that raises default_process_limit (100) to
+# POP3_SESSIONS + 100. Without root or the anchors, quail alone.
 # env: SESSIONS POP3_SESSIONS HOLD TRICKLE RUNS SCHEME (sha512) TMPDIR (/tmp)
 #      POSTFIX=0 / DOVECOT=0 skip the baselines; QUAIL_SMTP_PORT (2547)
 #      QUAIL_POP3_PORT (2548)
@@ -38,7 +38,7 @@ src=$(cd "$here/.." && pwd)
 . "$here/lib.sh"
 shared=$(shared_bench "$src")
 sessions=${SESSIONS:-1000} psessions=${POP3_SESSIONS:-200} holds=${HOLD:-5} trickle=${TRICKLE:-0}
-runs=${RUNS:-5} sport=${QUAIL_SMTP_PORT:-2547} pport=${QUAIL_POP3_PORT:-2548}
+runs=${RUNS:-5} sport=${QUAIL_SMTP_PORT:-2547} pport=${QUAIL_POP3_PORT:-2548} dport=${DOVECOT_PORT:-2550}
 workloads=${*:-smtp pop3}
 out=$(mktemp -d "${TMPDIR:-/tmp}/quail-conns.XXXXXX")
 chmod 755 "$out"
@@ -88,9 +88,9 @@ dovecot_ok() {
 dovecot_setup() {
   [ -f /etc/dovecot/quail-anchor.conf ] || "$shared/dovecot-anchor.sh" setup >&2
   install -d -o bench -g bench -m 700 "$out/dhome" "$out/dhome/Maildir" "$out/dhome/Maildir/"{new,cur,tmp}
-  dovecot_conf "$out" cbench cbench "$out/dhome" "default_process_limit = $((psessions + 100))"
+  dovecot_conf "$out" cbench cbench "$out/dhome" "$dport" "default_process_limit = $((psessions + 100))"
 }
-dc_master() { cat /run/dovecot-anchor/master.pid 2>/dev/null; }
+dc_master() { cat "$out/dovecot-run/master.pid" 2>/dev/null; }
 # ten small messages in a Maildir, so that STAT has work
 fill() { local i; for i in $(seq 10); do message bench@quail.test test@quail.test 2048 >"$1/new/$i.M1P1_$i.quail.test"; done; }
 
@@ -152,14 +152,11 @@ pop3() {
   held quail-pop3 pop3 127.0.0.1 "$pport" "$psessions" "$tcp" test "$pw"
   kill "$tcp"; wait "$tcp" 2>/dev/null || true; pids=
   if dovecot_ok; then
-    if "$shared/dovecot-anchor.sh" status >/dev/null 2>&1; then
-      echo "bench: Dovecot's anchor is running (another bench?): Dovecot left out" >&2; return 0
-    fi
     dovecot_setup
     fill "$out/dhome/Maildir"; chown -R bench:bench "$out/dhome"
     dovecot -c "$out/dovecot.conf"
     sleep 1
-    held dovecot-pop3 pop3 127.0.0.1 2111 "$psessions" "$(dc_master)" cbench cbench
+    held dovecot-pop3 pop3 127.0.0.1 "$dport" "$psessions" "$(dc_master)" cbench cbench
     dovecot -c "$out/dovecot.conf" stop
   fi
 }

@@ -1,12 +1,18 @@
 #!/usr/bin/python3
 """bench/memsum.py PID...: the memory of the processes PID and all their
 descendants, summed from /proc/P/smaps_rollup (run as root to read other
-users' processes). Prints one line:
-  procs=N rss_kb=R pss_kb=P pte_kb=T [name=COUNT ...]
+users' processes), and their CPU. Prints one line:
+  procs=N rss_kb=R pss_kb=P pte_kb=T cpu_s=C [name=COUNT ...]
+C is the user + system time of them all and of every child they reaped
+(utime, stime, cutime, cstime), so the difference of two readings is what
+the group spent between them, ended processes included.
 RSS counts each shared page (program text, libraries) once per process;
 PSS divides it among the processes that share it, so PSS sums to what the
 group really holds; T is the kernel's page tables (VmPTE), not in either."""
 import collections, os, sys
+
+
+HZ = os.sysconf('SC_CLK_TCK')
 
 
 def children():
@@ -38,6 +44,9 @@ def tree(roots):
 def rollup(pid):
     r = {}
     try:
+        with open('/proc/%d/stat' % pid) as f:
+            st = f.read()
+        r['cpu'] = sum(int(x) for x in st[st.rindex(')') + 2:].split()[11:15])
         with open('/proc/%d/smaps_rollup' % pid) as f:
             for line in f:
                 k, _, v = line.partition(':')
@@ -56,7 +65,7 @@ def rollup(pid):
 
 def main():
     pids = tree(int(a) for a in sys.argv[1:] if a.isdigit() and os.path.isdir('/proc/' + a))
-    n = rss = pss = pte = 0
+    n = rss = pss = pte = cpu = 0
     names = collections.Counter()
     for p in pids:
         r = rollup(p)
@@ -66,8 +75,9 @@ def main():
         rss += r.get('Rss', 0)
         pss += r.get('Pss', 0)
         pte += r.get('Pte', 0)
+        cpu += r['cpu']
         names[r['comm']] += 1
-    print('procs=%d rss_kb=%d pss_kb=%d pte_kb=%d %s' % (n, rss, pss, pte,
+    print('procs=%d rss_kb=%d pss_kb=%d pte_kb=%d cpu_s=%.2f %s' % (n, rss, pss, pte, cpu / HZ,
           ' '.join('%s=%d' % kv for kv in sorted(names.items()))))
 
 
