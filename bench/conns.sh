@@ -113,7 +113,7 @@ held() {
   lat0=$(latency "$name-idle" "$kind" "$host" "$port" "$@")
   "$out/hold" "$kind" "$host" "$port" "$n" "$trickle" >"$out/hold-$name.txt" & h=$!
   pids="$pids $h"
-  for i in $(seq 1300); do grep -q '^sessions=' "$out/hold-$name.txt" && break; sleep 0.1; done
+  for i in $(seq 1300); do grep -qs "^sessions=" "$out/hold-$name.txt" && break; sleep 0.1; done
   sleep "$holds"
   mem=$(python3 "$here/memsum.py" $roots)
   lat=$(latency "$name" "$kind" "$host" "$port" "$@")
