@@ -90,7 +90,8 @@ if [ $dovecot = 1 ]; then
   maildir "$out/dhome"
   fill "$out/dhome/Maildir" 0 "$n"
   [ -f /etc/dovecot/quail-anchor.conf ] || "$shared/dovecot-anchor.sh" setup >&2
-  dovecot_conf "$out" big big "$out/dhome" "$dport"
+  dovecot_user "$out" big big "$out/dhome"
+  dovecot_conf "$out" "$dport"
 fi
 chown -R "$uid:$gid" "$out/qhome"
 [ $dovecot = 0 ] || chown -R "$uid:$gid" "$out/dhome"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench/conns.sh [smtp] [pop3]: many sessions held open at once (issue 23,
+# bench/conns.sh [smtp] [pop3] [pop3login]: many sessions held open at once (issue 23,
 # point 3). bench/hold.c opens SESSIONS (1000) SMTP sessions in one process
 # (connect, greeting, EHLO, then idle; TRICKLE > 0 sends a NOOP on each every
 # TRICKLE seconds), holds them HOLD (5) seconds, and meanwhile:
@@ -13,7 +13,10 @@
 #     the same before the sessions are opened); setup_s is the time until
 #     every session has had its EHLO or CAPA answered
 # then the same with POP3_SESSIONS (200) POP3 sessions (greeting, CAPA, then
-# idle) and a fresh USER/PASS/STAT as the extra session.
+# idle) and a fresh USER/PASS/STAT as the extra session; then (pop3login)
+# POP3_SESSIONS sessions logged in, each as its own user u1..uN (a Maildir
+# of ten messages each: pop3d locks its Maildir), USER, PASS, STAT, idle.
+# Workloads: smtp pop3 pop3login (all by default).
 #
 # quail: a fresh instance's smtpd and pop3d started by their run scripts
 # (quail-listen, tcpserver), queue-manager beside smtpd. The shipped
@@ -39,7 +42,9 @@ src=$(cd "$here/.." && pwd)
 shared=$(shared_bench "$src")
 sessions=${SESSIONS:-1000} psessions=${POP3_SESSIONS:-200} holds=${HOLD:-5} trickle=${TRICKLE:-0}
 runs=${RUNS:-5} sport=${QUAIL_SMTP_PORT:-2547} pport=${QUAIL_POP3_PORT:-2548} dport=${DOVECOT_PORT:-2550}
-workloads=${*:-smtp pop3}
+workloads=${*:-smtp pop3 pop3login}
+uid=$(id -u) gid=$(id -g)
+if [ "$uid" = 0 ] && id bench >/dev/null 2>&1; then uid=$(id -u bench) gid=$(id -g bench); fi
 out=$(mktemp -d "${TMPDIR:-/tmp}/quail-conns.XXXXXX")
 chmod 755 "$out"
 raw=$out/raw.txt
@@ -86,9 +91,13 @@ dovecot_ok() {
   [ "${DOVECOT:-1}" = 1 ] && [ "$(id -u)" = 0 ] && id bench >/dev/null 2>&1 && [ -x "$shared/dovecot-anchor.sh" ]
 }
 dovecot_setup() {
+  local i
+  [ ! -f "$out/dovecot.conf" ] || return 0
   [ -f /etc/dovecot/quail-anchor.conf ] || "$shared/dovecot-anchor.sh" setup >&2
   install -d -o bench -g bench -m 700 "$out/dhome" "$out/dhome/Maildir" "$out/dhome/Maildir/"{new,cur,tmp}
-  dovecot_conf "$out" cbench cbench "$out/dhome" "$dport" "default_process_limit = $((psessions + 100))"
+  dovecot_user "$out" cbench cbench "$out/dhome"
+  for i in $(seq "$psessions"); do dovecot_user "$out" "u$i" bench "$out/dusers/u$i"; done
+  dovecot_conf "$out" "$dport" "default_process_limit = $((psessions + 100))"
 }
 dc_master() { cat "$out/dovecot-run/master.pid" 2>/dev/null; }
 # ten small messages in a Maildir, so that STAT has work
@@ -101,7 +110,7 @@ latency() {
   local name=$1 kind=$2 host=$3 port=$4 i line
   shift 4
   for i in $(seq "$runs"); do
-    line=$("$out/hold" "$kind-one" "$host" "$port" "$@" 2>&1) || line="latency_s=- ($line)"
+    line=$("$out/hold" "${kind%-login}-one" "$host" "$port" "$@" 2>&1) || line="latency_s=- ($line)"
     echo "$line"
   done >"$out/one-$name.txt"
   sed -n 's/^latency_s=\([0-9.]*\)$/\1/p' "$out/one-$name.txt" | median
@@ -111,7 +120,11 @@ held() {
   shift 6
   idle=$(python3 "$here/memsum.py" $roots)
   lat0=$(latency "$name-idle" "$kind" "$host" "$port" "$@")
-  "$out/hold" "$kind" "$host" "$port" "$n" "$trickle" >"$out/hold-$name.txt" & h=$!
+  if [ "$kind" = pop3-login ]; then
+    "$out/hold" pop3-login "$host" "$port" "$n" u bench "$trickle" >"$out/hold-$name.txt" & h=$!
+  else
+    "$out/hold" "$kind" "$host" "$port" "$n" "$trickle" >"$out/hold-$name.txt" & h=$!
+  fi
   pids="$pids $h"
   for i in $(seq 1300); do grep -qs "^sessions=" "$out/hold-$name.txt" && break; sleep 0.1; done
   sleep "$holds"
@@ -161,6 +174,36 @@ pop3() {
   fi
 }
 
+# POP3_SESSIONS users u1..uN, each a Maildir of ten messages (pop3d locks
+# its Maildir: one session a mailbox), password bench
+users() { # DIR QUAIL(1|0)
+  local i
+  for i in $(seq "$psessions"); do
+    install -d -m 700 "$1/u$i" "$1/u$i/Maildir" "$1/u$i/Maildir/"{new,cur,tmp}
+    fill "$1/u$i/Maildir"
+    [ "$2" = 0 ] || printf 'bench\n' | "$src/bin/quail-passwd" add -s "$scheme" "u$i" "$uid" "$gid" "$1/u$i"
+  done
+  chown -R "$uid:$gid" "$1"
+}
+
+pop3login() {
+  local tcp
+  users "$out/qusers" 1
+  service_start "$inst" pop3d; tcp=$service
+  pids=$tcp
+  held quail-pop3login pop3-login 127.0.0.1 "$pport" "$psessions" "$tcp" test "$pw"
+  kill "$tcp"; wait "$tcp" 2>/dev/null || true; pids=
+  if dovecot_ok; then
+    dovecot_setup
+    users "$out/dusers" 0
+    fill "$out/dhome/Maildir"; chown -R bench:bench "$out/dhome"
+    dovecot -c "$out/dovecot.conf"
+    sleep 1
+    held dovecot-pop3login pop3-login 127.0.0.1 "$dport" "$psessions" "$(dc_master)" cbench cbench
+    dovecot -c "$out/dovecot.conf" stop
+  fi
+}
+
 for w in $workloads; do "$w"; done
 
 pick() { grep "^name=$1 " "$raw" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -1; }
@@ -178,8 +221,9 @@ for w in $workloads; do
   case $w in
   smtp) base=postfix label="SMTP x $sessions (vs Postfix)";;
   pop3) base=dovecot label="POP3 x $psessions (vs Dovecot)";;
+  pop3login) base=dovecot label="POP3 x $psessions logged in (vs Dovecot)";;
   esac
-  for m in greeted refused failed waiting alive held_procs held_rss_kb held_pss_kb held_pte_kb \
+  for m in greeted refused failed waiting login_failed alive held_procs held_rss_kb held_pss_kb held_pte_kb \
            rss_kb_per_session pss_kb_per_session pte_kb_per_session setup_s idle_latency_s extra_latency_s; do
     row "$w" "$base" "$m" "$label"
   done

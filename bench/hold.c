@@ -12,6 +12,10 @@
  *     refused any other greeting, failed a connection that could not be
  *     made or was closed before its greeting, waiting one still without
  *     a greeting after 120 s (in the listen backlog).
+ *   hold pop3-login HOST PORT N PREFIX PASS [TRICKLE]
+ *     the same, but each session logs in (USER PREFIX1 ... PREFIXN, PASS,
+ *     STAT) before it is held; login_failed counts the -ERR answers, and
+ *     waiting also the sessions whose login is still unanswered.
  *   hold smtp-one HOST PORT RCPT
  *     one fresh transaction (greeting, EHLO, MAIL, RCPT, DATA, a small
  *     message, QUIT): prints latency_s (connect to the reply after the dot).
@@ -38,7 +42,7 @@
 enum { CONNECTING, GREETING, REPLY, HELD, DEAD };
 
 struct conn {
-  int fd, state, greeted;
+  int fd, state, greeted, id, step;
   char line[512];
   size_t len;
 };
@@ -46,6 +50,8 @@ struct conn {
 static struct sockaddr_in addr;
 static volatile sig_atomic_t stop;
 static int pop3, uidl;
+static const char *login_user, *login_pass;   /* pop3-login: USER PREFIXi, PASS */
+static int login_failed;
 
 static double now(void)
 {
@@ -86,6 +92,21 @@ static void say(struct conn *c, const char *text)
   if (write(c->fd, text, n) != (ssize_t)n) { close(c->fd); c->state = DEAD; }
 }
 
+/* pop3-login: the next command of c's login (USER, PASS, STAT), sent;
+ * 0 when the login is done */
+static int next_command(struct conn *c)
+{
+  char cmd[300];
+  switch (c->step++) {
+  case 0: snprintf(cmd, sizeof cmd, "USER %s%d\r\n", login_user, c->id + 1); break;
+  case 1: snprintf(cmd, sizeof cmd, "PASS %s\r\n", login_pass); break;
+  case 2: snprintf(cmd, sizeof cmd, "STAT\r\n"); break;
+  default: return 0;
+  }
+  say(c, cmd);
+  return 1;
+}
+
 /* a line from the server on c: advance its state */
 static void got_line(struct conn *c, int *greeted, int *refused, int *ready)
 {
@@ -96,10 +117,19 @@ static void got_line(struct conn *c, int *greeted, int *refused, int *ready)
     (*greeted)++;
     c->greeted = 1;
     c->state = REPLY;
-    say(c, pop3 ? "CAPA\r\n" : "EHLO bench.quail.test\r\n");
+    if (login_user) next_command(c);
+    else say(c, pop3 ? "CAPA\r\n" : "EHLO bench.quail.test\r\n");
     return;
   }
-  if (c->state == REPLY && last_line(c->line, 1)) { c->state = HELD; (*ready)++; }
+  if (c->state != REPLY) return;
+  if (login_user) {
+    if (strncmp(c->line, "+OK", 3)) { login_failed++; close(c->fd); c->state = DEAD; return; }
+    if (next_command(c)) return;
+  } else if (!last_line(c->line, 1)) {
+    return;
+  }
+  c->state = HELD;
+  (*ready)++;
 }
 
 static void readable(struct conn *c, int *greeted, int *refused, int *ready)
@@ -136,6 +166,7 @@ static void hold(int n, int trickle)
   if (!c || !p) fail("out of memory");
   raise_nofile(n);
   for (i = 0; i < n; i++) {
+    c[i].id = i;
     c[i].fd = dial(1);
     c[i].state = c[i].fd < 0 ? DEAD : CONNECTING;
   }
@@ -150,11 +181,12 @@ static void hold(int n, int trickle)
       int waiting = 0;
       for (i = 0; i < n; i++) {
         if (c[i].state == DEAD && !c[i].greeted) failed++;
+        if (c[i].state == REPLY) waiting++;
         if (c[i].state == CONNECTING || c[i].state == GREETING) waiting++;
       }
       failed -= refused;
-      printf("sessions=%d greeted=%d ready=%d refused=%d failed=%d waiting=%d setup_s=%.3f\n", n, greeted,
-             ready, refused, failed, waiting, now() - t0);
+      printf("sessions=%d greeted=%d ready=%d refused=%d failed=%d waiting=%d login_failed=%d setup_s=%.3f\n", n,
+             greeted, ready, refused, failed, waiting, login_failed, now() - t0);
       fflush(stdout);
       reported = 1;
       next = now() + trickle;
@@ -254,7 +286,7 @@ int main(int argc, char **argv)
 {
   const char *mode = argc > 1 ? argv[1] : "";
   struct sigaction sa;
-  if (argc < 5) fail("usage: hold smtp|pop3 HOST PORT N [TRICKLE] | smtp-one HOST PORT RCPT | pop3-one|pop3-uidl HOST PORT USER PASS");
+  if (argc < 5) fail("usage: hold smtp|pop3 HOST PORT N [TRICKLE] | smtp-one HOST PORT RCPT | pop3-login HOST PORT N PREFIX PASS [TRICKLE] | pop3-one|pop3-uidl HOST PORT USER PASS");
   pop3 = !strncmp(mode, "pop3", 4);
   addr.sin_family = AF_INET;
   addr.sin_port = htons((unsigned short)atoi(argv[3]));
@@ -265,6 +297,10 @@ int main(int argc, char **argv)
   sigaction(SIGTERM, &sa, 0);
   sigaction(SIGINT, &sa, 0);
   if (!strcmp(mode, "smtp") || !strcmp(mode, "pop3")) hold(atoi(argv[4]), argc > 5 ? atoi(argv[5]) : 0);
+  else if (!strcmp(mode, "pop3-login") && argc > 6) {
+    login_user = argv[5], login_pass = argv[6];
+    hold(atoi(argv[4]), argc > 7 ? atoi(argv[7]) : 0);
+  }
   else if (!strcmp(mode, "smtp-one")) one(argv + 4);
   else if ((!strcmp(mode, "pop3-one") || (uidl = !strcmp(mode, "pop3-uidl"))) && argc > 5) one(argv + 4);
   else fail("unknown mode");

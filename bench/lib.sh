@@ -25,17 +25,20 @@ message() {
   awk -v n="$3" 'BEGIN { l = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
     for (i = 0; i + 76 <= n; i += 76) print l }'
 }
-# dovecot_conf DIR USER PASS HOME PORT [SETTING...]: DIR/dovecot.conf, the
-# shared anchor's configuration (dovecot-anchor.sh) with POP3 on
-# 127.0.0.1:PORT, its own base_dir (DIR/dovecot-run: master.pid there), so
-# that it runs beside the anchor and other benches, the SETTINGs, and a user
-# of our own (uid and gid of bench, home HOME) in DIR/dovecot.passwd; start
-# it with dovecot -c DIR/dovecot.conf
+# dovecot_user DIR USER PASS HOME: a user for dovecot_conf, with the uid
+# and gid of bench, in DIR/dovecot.passwd
+dovecot_user() {
+  printf '%s:{PLAIN}%s:%s:%s::%s\n' "$2" "$3" "$(id -u bench)" "$(id -g bench)" "$4" >>"$1/dovecot.passwd"
+  chmod 644 "$1/dovecot.passwd"
+}
+# dovecot_conf DIR PORT [SETTING...]: DIR/dovecot.conf, the shared anchor's
+# configuration (dovecot-anchor.sh) with POP3 on 127.0.0.1:PORT, its own
+# base_dir (DIR/dovecot-run: master.pid there), so that it runs beside the
+# anchor and other benches, the SETTINGs, and the users of DIR/dovecot.passwd
+# (dovecot_user); start it with dovecot -c DIR/dovecot.conf
 dovecot_conf() {
-  local dir=$1 user=$2 pass=$3 home=$4 port=$5
-  shift 5
-  printf '%s:{PLAIN}%s:%s:%s::%s\n' "$user" "$pass" "$(id -u bench)" "$(id -g bench)" "$home" >"$dir/dovecot.passwd"
-  chmod 644 "$dir/dovecot.passwd"
+  local dir=$1 port=$2
+  shift 2
   { echo '!include /etc/dovecot/quail-anchor.conf'
     echo "base_dir = $dir/dovecot-run"
     printf 'service pop3-login {\n  inet_listener pop3 {\n    port = %s\n  }\n}\n' "$port"

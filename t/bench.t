@@ -39,13 +39,15 @@ like "$cmds" 'bench/conns\.sh' "make bench runs bench/conns.sh"
 like "$cmds" 'bench/bigbox\.sh' "make bench runs bench/bigbox.sh"
 out=$(TMPDIR=$T SESSIONS=20 POP3_SESSIONS=5 HOLD=0 RUNS=1 POSTFIX=0 DOVECOT=0 \
   QUAIL_SMTP_PORT=$(free_port) QUAIL_POP3_PORT=$(free_port) bash bench/conns.sh 2>&1)
-is "$?" 0 "bench/conns.sh (20 SMTP and 5 POP3 sessions held) exits 0" || diag "$out"
+is "$?" 0 "bench/conns.sh (20 SMTP, 5 POP3 and 5 logged-in POP3 sessions held) exits 0" || diag "$out"
 like "$out" '\| SMTP x 20 \(vs Postfix\) \| greeted \| 20 \|' "every SMTP session was greeted"
 like "$out" '\| SMTP x 20 \(vs Postfix\) \| alive \| 20 \|' "and all 20 were still open at the end"
 like "$out" '\| SMTP x 20 \(vs Postfix\) \| pss_kb_per_session \| [0-9.]+ \|' "the memory per SMTP session"
 like "$out" '\| SMTP x 20 \(vs Postfix\) \| extra_latency_s \| [0-9.]+ \|' "one more SMTP transaction went through meanwhile"
 like "$out" '\| POP3 x 5 \(vs Dovecot\) \| greeted \| 5 \|' "every POP3 session was greeted"
 like "$out" '\| POP3 x 5 \(vs Dovecot\) \| extra_latency_s \| [0-9.]+ \|' "one more POP3 login went through meanwhile"
+like "$out" '\| POP3 x 5 logged in \(vs Dovecot\) \| alive \| 5 \|' "5 POP3 sessions logged in and held"
+like "$out" '\| POP3 x 5 logged in \(vs Dovecot\) \| login_failed \| 0 \|' "none of their logins refused"
 out=$(TMPDIR=$T MESSAGES=50 LEVELS="0 50" DELIVERIES=3 RUNS=1 DOVECOT=0 DROP_CACHES=0 PORT=$(free_port) \
   bash bench/bigbox.sh 2>&1)
 is "$?" 0 "bench/bigbox.sh (50 messages) exits 0" || diag "$out"
