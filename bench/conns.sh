@@ -58,9 +58,9 @@ echo $((psessions + 100)) >"$inst/control/concurrencypop3"
 # Dovecot's anchor keeps a plaintext one)
 pw=bench scheme=${SCHEME:-sha512}
 printf '%s\n' "$pw" | "$src/bin/quail-passwd" passwd -s "$scheme" test
-pids=
+pids= service=
 cleanup() {
-  [ -z "$pids" ] || kill $pids 2>/dev/null || true
+  [ -z "$pids$service" ] || kill $pids $service 2>/dev/null || true
   [ ! -d /etc/postfix-cbench ] || postfix -c /etc/postfix-cbench stop >/dev/null 2>&1 || true
   [ ! -f "$out/dovecot.conf" ] || dovecot -c "$out/dovecot.conf" stop 2>/dev/null || true
 }
@@ -147,7 +147,7 @@ smtp() {
   service_start "$inst" smtpd; tcp=$service
   pids="$qm $tcp"
   held quail-smtp smtp 127.0.0.1 "$sport" "$sessions" "$tcp $qm" test@quail.test
-  kill "$tcp" "$qm"; wait "$tcp" "$qm" 2>/dev/null || true; pids=
+  kill "$tcp" "$qm"; wait "$tcp" "$qm" 2>/dev/null || true; pids= service=
   if postfix_ok; then
     postfix_setup
     postfix -c "$pfconf" start || die "postfix start: $(tail -3 "$out/postfix.log")"
@@ -163,7 +163,7 @@ pop3() {
   service_start "$inst" pop3d; tcp=$service
   pids=$tcp
   held quail-pop3 pop3 127.0.0.1 "$pport" "$psessions" "$tcp" test "$pw"
-  kill "$tcp"; wait "$tcp" 2>/dev/null || true; pids=
+  kill "$tcp"; wait "$tcp" 2>/dev/null || true; pids= service=
   if dovecot_ok; then
     dovecot_setup
     fill "$out/dhome/Maildir"; chown -R bench:bench "$out/dhome"
@@ -192,7 +192,7 @@ pop3login() {
   service_start "$inst" pop3d; tcp=$service
   pids=$tcp
   held quail-pop3login pop3-login 127.0.0.1 "$pport" "$psessions" "$tcp" test "$pw"
-  kill "$tcp"; wait "$tcp" 2>/dev/null || true; pids=
+  kill "$tcp"; wait "$tcp" 2>/dev/null || true; pids= service=
   if dovecot_ok; then
     dovecot_setup
     users "$out/dusers" 0

@@ -43,7 +43,11 @@ quail_start() {
   "$src/bin/queue-manager" > "$inst/qm.log" 2>&1 & qm=$!
   service_start "$inst" smtpd; tcp=$service
 }
-quail_stop() { kill "$tcp" "$qm"; wait "$tcp" "$qm" 2>/dev/null || true; }
+quail_stop() { kill "$tcp" "$qm"; wait "$tcp" "$qm" 2>/dev/null || true; qm= tcp= service=; }
+# on any exit (a run script that did not start in time, a failed
+# measurement), quail's processes go too: none is left holding its port
+cleanup() { local p; for p in "${qm:-}" "${tcp:-}" "${service:-}"; do [ -z "$p" ] || kill "$p" 2>/dev/null; done; true; }
+trap cleanup EXIT
 postfix_start() { "$anchor" start >/dev/null 2>&1; sleep 2; }
 postfix_stop() { "$anchor" stop >/dev/null 2>&1; }
 

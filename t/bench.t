@@ -15,6 +15,22 @@ is "$?" 0 "'$run_sh sendmail smtp' (as make bench runs it) exits 0"
 like "$out" '\| sendmail 3 x 2048 B \| e2e_per_s \| [0-9]+ \|' "the sendmail row has quail's figure"
 like "$out" '\| SMTP 3 x 2048 B, 1 sessions \| accept_per_s \| [0-9]+ \|' "the SMTP row has quail's figure"
 
+# a run that fails (its port taken) leaves none of quail's processes behind
+port=$(free_port)
+$PY -c 'import socket, sys, time; s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.sleep(60)' "$port" &
+taker=$!
+sleep 0.5
+mkdir -p "$T/taken"
+out=$(TMPDIR=$T/taken POSTFIX=0 RUNS=1 COUNT=3 SESSIONS=1 COOLDOWN=0 QUAIL_SMTP_PORT=$port $run_sh sendmail 2>&1)
+rc=$?
+ok "bench/run.sh with its port taken fails" [ "$rc" != 0 ]
+left=
+for p in $(pgrep -x queue-manager) $(pgrep -x tcpserver); do
+  case $(readlink "/proc/$p/cwd") in "$T/taken"*) left="$left $p";; esac
+done
+is "$left" "" "and leaves no queue-manager or tcpserver running"
+kill $taker 2>/dev/null; wait $taker 2>/dev/null
+
 out=$(TMPDIR=$T RUNS=1 COUNT=3 SESSIONS=1 COOLDOWN=0 $auth_sh 2>&1)
 is "$?" 0 "'$auth_sh' (as make bench runs it) exits 0"
 like "$out" 'on/off' "and prints its comparison"
