@@ -6,14 +6,17 @@ md_count() { local f; shopt -s nullglob; f=("$1"/new/* "$1"/cur/*); echo "${#f[@
 median() { grep -v '^-$' | sort -g | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print "-" }'; }
 calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
 die() { echo "bench: $*" >&2; exit 111; }
-# service_start INST NAME: INST/service/NAME/run started as runsv would
-# start it, its output in INST/NAME.log; $service is its pid (tcpserver's,
-# which the script becomes); dies unless tcpserver listens within 30 s (a
-# loaded machine, as when make test runs t/bench.t beside other tests)
+# service_start INST NAME [CGROUP [READY]]: INST/service/NAME/run started
+# as runsv would start it (inside CGROUP, a cgroup v2 directory, when one
+# is named), its output in INST/NAME.log; $service is its pid (tcpserver's,
+# which the script becomes); dies unless the log says READY ('status: 0/':
+# tcpserver listens) within 30 s (a loaded machine, as when make test runs
+# t/bench.t beside other tests)
 service_start() {
   local log=$1/$2.log i=0
-  sh "$1/service/$2/run" >"$log" 2>&1 & service=$!
-  until grep -q 'status: 0/' "$log" 2>/dev/null; do
+  sh -c '[ -z "$1" ] || echo $$ > "$1/cgroup.procs" || exit 111; exec sh "$2"' sh "${3:-}" \
+    "$1/service/$2/run" >"$log" 2>&1 & service=$!
+  until grep -q "${4:-status: 0/}" "$log" 2>/dev/null; do
     i=$((i + 1)); [ $i -le 300 ] || die "service/$2/run did not start: $(cat "$log")"
     sleep 0.1
   done
@@ -55,4 +58,21 @@ shared_bench() {
   if [ -n "${SHARED_BENCH:-}" ]; then echo "$SHARED_BENCH"
   elif [ -d "$1/../shared/bench" ]; then echo "$1/../shared/bench"
   else echo "$1/../../shared/bench"; fi
+}
+# cgroups (v2) of the benchmark's own, so that a process tree's CPU time
+# is counted apart from the rest of the machine's (root only)
+# cg_root: where cgroup2 is mounted, if this user may make groups there
+cg_root() {
+  local r; r=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+  [ -n "$r" ] && [ -w "$r" ] && echo "$r"
+}
+# cg_usec DIR: CPU microseconds (user + system) of every process that ran in DIR
+cg_usec() { awk '$1 == "usage_usec" { print $2 }' "$1/cpu.stat"; }
+# cg_drop DIR: kill what is left in DIR, then remove it
+cg_drop() {
+  local i=0
+  [ -d "$1" ] || return 0
+  if [ -e "$1/cgroup.kill" ]; then echo 1 > "$1/cgroup.kill"
+  else xargs -r kill -9 < "$1/cgroup.procs"; fi
+  until rmdir "$1" 2>/dev/null; do i=$((i + 1)); [ $i -le 50 ] || return 1; sleep 0.1; done
 }

@@ -30,13 +30,16 @@ postfix() { # start the anchor's Postfix, or say why not
   [ -x "$anchor" ] && [ -d /home/bench/Maildir ] || { echo "Postfix is not set up ($anchor setup)" >&2; return 1; }
   "$anchor" start >/dev/null 2>&1; pf=1; sleep 2
 }
-name() { sed "s/^port 2528/quail  /; s/^port 2529/quail-b/; s/^port 2526/postfix/"; }
-start "$src/bin" 2528 a
+# quail's ports: PORT_A (2528) and PORT_B (2529), other ones when another
+# benchmark on the machine holds those
+pa=${PORT_A:-2528} pb=${PORT_B:-2529}
+name() { sed "s/^port $pa/quail  /; s/^port $pb/quail-b/; s/^port 2526/postfix/"; }
+start "$src/bin" "$pa" a
 if [ -n "${QUAIL_B:-}" ]; then
-  start "$QUAIL_B/bin" 2529 b
+  start "$QUAIL_B/bin" "$pb" b
   sleep 0.5
-  "$out/phases" 2528 2529 "$count" test@quail.test | name
+  "$out/phases" "$pa" "$pb" "$count" test@quail.test | name
 else
   postfix || exit 111
-  "$out/phases" 2528 2526 "$count" test@quail.test bench@quail.test | name
+  "$out/phases" "$pa" 2526 "$count" test@quail.test bench@quail.test | name
 fi

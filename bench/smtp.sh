@@ -17,9 +17,10 @@ c0=$(cpu_busy); t0=$(now)
 # background job: on an idle VM either adds ~75 ms to every connection of a
 # server that forks per connection (seen with a five-line shell server
 # under tcpserver too), which would measure the VM, not the MTA. A
-# background watchdog kills a stuck run instead.
+# background watchdog kills a stuck run instead: this run's smtp-source
+# (time's child), never another benchmark's on the same machine.
 # (its output goes nowhere: it must not hold the caller's $(...) pipe open)
-( sleep 600; pkill -x smtp-source ) >/dev/null 2>&1 & dog=$!
+( sleep 600; pkill -x -P "$(pgrep -d, -x -P $$ time)" smtp-source ) >/dev/null 2>&1 & dog=$!
 /usr/bin/time -f '%U %S' -o "$tlog" "$src" -s "$sess" -m "$count" -l "$size" \
   -f "$from" -t "$to" "$target" || die "smtp-source failed"
 pkill -P "$dog" 2>/dev/null; kill "$dog" 2>/dev/null || true

@@ -3,6 +3,7 @@
 # to quail in one command; -n only says what it would do.
 #
 # Reads QMAILDIR/control/* (and QMAILDIR/control/tcp.smtp or /etc/tcp.smtp),
+# QMAILDIR/rc (logging through splogger there makes control/logto syslog),
 # QMAILDIR/users/assign, QMAILDIR/alias/.qmail-* and qmail's queue
 # (QMAILDIR/queue: mess/, todo/, info/, local/, remote/, bounce/ as qmail's
 # INTERNALS lays them out). Writes HOME/control/ (a replaced file is kept as
@@ -73,6 +74,17 @@ import_control() {
     place "$r" "$home/control/tcp.smtp" "the tcprules rules $r as control/tcp.smtp"
     break
   done
+}
+
+# import_logto: a qmail whose boot script QMAILDIR/rc logs through splogger
+# ("qmail-start ./Maildir/ splogger qmail") logged to syslog: quail's
+# services do so too (control/logto syslog, quail-log(8))
+import_logto() {
+  [ -f "$q/rc" ] || return 0
+  sed 's/#.*//' "$q/rc" | grep -qw splogger || return 0
+  printf 'syslog\n' > "$tmp/logto" || die "unable to write $tmp/logto"
+  place "$tmp/logto" "$home/control/logto" "control/logto: syslog, as $q/rc logs through splogger"
+  [ -n "$dry" ] || say "control/logto takes effect when the log services restart: sv restart $home/service/*/log"
 }
 
 import_users() {
@@ -202,6 +214,7 @@ tmp=$(mktemp -d) || die "unable to make a temporary directory"
 trap 'rm -rf "$tmp"' EXIT
 [ -n "$dry" ] && say "dry run: nothing is changed"
 import_control
+import_logto
 import_users
 import_alias
 import_queue

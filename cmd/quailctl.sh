@@ -117,9 +117,17 @@ do_stop() {
 # supervising means start
 do_restart() {
   if p=$(own_pid); then runsvdir_stop "$p" && do_start
-  elif supervised "$(services | head -n 1)"; then each restart
+  elif supervised "$(services | head -n 1)"; then each restart; r=$?; logs restart || r=111; return $r
   else do_start
   fi
+}
+
+# logs CMD: sv CMD on every service's log service (quail-log(8) reads
+# control/logto when one starts; runsv keeps the pipe, so no line is lost)
+logs() {
+  rc=0
+  for s in $(services); do [ ! -d "$s/log" ] || sv "$@" "$s/log" || rc=111; done
+  return $rc
 }
 
 # supervision: one line saying what supervises the services
@@ -148,7 +156,7 @@ do_help() {
    stop -- stop every service (smtpd and friends stop taking connections,
            queue-manager finishes its running deliveries)
   start -- start every service
-restart -- stop and start every service
+restart -- stop and start every service and its log service
  status -- show the services and the queue
  reload -- queue-manager rereads the control files (sv hup)
   flush -- queue-manager retries every queued message now (sv alarm)

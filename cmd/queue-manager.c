@@ -560,6 +560,13 @@ static void msg_unlink(struct qm *q, struct msg *m)
   recycle(q, p, m->size);
 }
 
+/* the copy of the message starts with its Return-Path, as qmail-send's */
+static int cat_returnpath(struct str *o, const char *sender)
+{
+  if (str_cats(o, "Return-Path: <") < 0 || (*sender && addr_quote(o, sender) < 0)) return -1;
+  return str_cats(o, ">\n");
+}
+
 /* queue a bounce of m listing fails to sender; 0 queued, -1 try again later */
 static int bounce_send(struct qm *q, struct msg *m, time_t now, const struct str *fails, const char *sender)
 {
@@ -578,7 +585,7 @@ static int bounce_send(struct qm *q, struct msg *m, time_t now, const struct str
   b.host = q->c.me.s; b.from = from.s; b.to = to.s; b.sender = sender;
   b.arrival = m->birth; b.now = now; b.id = m->id; b.fails = fails;
   b.full = st.st_size <= BOUNCE_FULL_MAX;
-  if (bounce_head(&head, &b) < 0 || bounce_tail(&tail, &b) < 0) goto done;
+  if (bounce_head(&head, &b) < 0 || bounce_tail(&tail, &b) < 0 || cat_returnpath(&head, sender) < 0) goto done;
   str_catf(&qprog, "%s/bin/queue-writer", q->home);
   if (qq_open(&qq, qprog.s) < 0) { log_warn(q, "unable to run ", qprog.s, 1); goto done; }
   qq_put(&qq, head.s, head.len);

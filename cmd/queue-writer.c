@@ -16,7 +16,8 @@
  *
  * Exit codes are qmail-queue's (exitcode.h): 0 queued (or an envelope
  * without recipients: accepted, nothing queued); 91 malformed
- * envelope; 11 address too long; 51-81 temporary failures. On any failure
+ * envelope; 54 end of file before the envelope's last NUL (qmail-queue's
+ * read error); 11 address too long; 51-81 temporary failures. On any failure
  * nothing is left in mess/. */
 #include <errno.h>
 #include <fcntl.h>
@@ -112,8 +113,7 @@ static void read_first(void)
   if (first_n == 0) {           /* an empty message, or nothing at all */
     char c;
     ssize_t r = fd_read_retry(1, &c, 1);
-    if (r < 0) _exit(QQ_READ);
-    if (r == 0) _exit(QQ_ENVELOPE);
+    if (r <= 0) _exit(QQ_READ);     /* qmail-queue: end of file is a read error */
     first_env = (unsigned char)c;
   }
 }
@@ -148,9 +148,7 @@ static size_t read_addr(struct buf *in, struct buf *out)
   size_t len = 0;
   for (;;) {
     char c;
-    ssize_t r = buf_get(in, &c, 1);
-    if (r < 0) fail(QQ_READ);
-    if (r == 0) fail(QQ_ENVELOPE);
+    if (buf_get(in, &c, 1) != 1) fail(QQ_READ);
     if (buf_put(out, &c, 1) < 0) fail(QQ_WRITE);
     if (!c) return len;
     if (c == '\n' || c == '\r') fail(QQ_ENVELOPE);
@@ -208,14 +206,12 @@ static void write_envelope(struct envsink *e)
   buf_init(&out, -1, ospace, sizeof ospace);
   buf_transport(&out, env_write, e);
   if (first_env >= 0) c = (char)first_env;
-  else if (buf_get(&in, &c, 1) != 1) fail(QQ_ENVELOPE);
+  else if (buf_get(&in, &c, 1) != 1) fail(QQ_READ);
   if (c != 'F') fail(QQ_ENVELOPE);
   if (buf_put(&out, &c, 1) < 0) fail(QQ_WRITE);
   read_addr(&in, &out);
   for (;;) {
-    ssize_t r = buf_get(&in, &c, 1);
-    if (r < 0) fail(QQ_READ);
-    if (r == 0) fail(QQ_ENVELOPE);
+    if (buf_get(&in, &c, 1) != 1) fail(QQ_READ);
     if (buf_put(&out, &c, 1) < 0) fail(QQ_WRITE);
     if (!c) break;
     if (c != 'T') fail(QQ_ENVELOPE);

@@ -228,6 +228,36 @@ static void show_cert(struct show *s, const struct ctl *c)
   if (st.st_mode & S_IROTH) oops_text(s, "It holds the private key and everybody may read it: chmod o-r", "", "", "");
 }
 
+/* logto: where the log services send the lines (quail-log(8)); a value
+ * quail-log does not know is svlogd there, and a mistake here */
+static void show_logto(struct show *s, const struct ctl *c)
+{
+  static const char *const says[][2] = {
+    { "svlogd", "Services log to svlogd, in log/SERVICE/" },
+    { "syslog", "Services log to syslog (splogger, facility mail), not to log/" },
+    { "both", "Services log to svlogd in log/SERVICE/ and to syslog (splogger, facility mail)" },
+  };
+  size_t i;
+  int r;
+  head(s, c->name);
+  r = control_readline(c->name, &s->v, c->def);
+  if (r < 0) { oops(s, "Trouble reading this file"); return; }
+  if (str_0(&s->v) < 0) diag_nomem();
+  for (i = 0; i < sizeof says / sizeof says[0]; i++)
+    if (!strcmp(s->v.s, says[i][0])) break;
+  if (i == sizeof says / sizeof says[0]) {
+    puts_(s, "Oops! It says \"");
+    put_safe(s, s->v.s, s->v.len);
+    puts_(s, "\", not svlogd, syslog or both: services log to svlogd, in log/SERVICE/, with a warning.\n");
+    s->trouble = 1;
+    return;
+  }
+  if (r == 0) puts_(s, "(Default.) ");
+  puts_(s, says[i][1]);
+  puts_(s, c->post);
+  puts_(s, ".\n");
+}
+
 /* ---------- the known files, in name order ---------- */
 
 static const struct ctl known[] = {
@@ -267,6 +297,7 @@ static const struct ctl known[] = {
     "Servers listen on ", "." },
   { "localiphost", show_host, 0, "Local IP address becomes ", "" },
   { "locals", show_list, "Messages for me are delivered locally.", "Messages for ", " are delivered locally." },
+  { "logto", show_logto, "svlogd", 0, "; read when a log service starts: quailctl restart, or sv restart service/*/log" },
   { "maxrcpt", show_int, "1000", "SMTP recipient limit per message is ", "" },
   { "me", show_str, ME_DEFAULT, "My name is ", "" },
   { "morercpthosts", show_more, "No effect.", "SMTP clients may send messages to recipients at ", "." },

@@ -9,7 +9,7 @@ static void boundary(struct str *b, const struct bounce *x)
   str_catf(b, "quail-%lu-%lu", x->id, (unsigned long)x->now);
 }
 
-/* a reason is one line in the report: no CR or LF, none of our boundary */
+/* a reason as one line of the DSN part: no CR or LF, none of our boundary */
 static int cat_reason(struct str *out, const char *r)
 {
   for (; *r; r++)
@@ -46,20 +46,42 @@ int bounce_next(const struct str *f, size_t *pos, struct bounce_rec *r)
   return 1;
 }
 
+/* a reason as qmail-send's recipient paragraph shows it: its lines kept,
+ * a CR as a space, the newline of an empty line as "/" (the paragraph
+ * must not end there), a line beginning with "--" indented (it must not
+ * pass for a MIME boundary), ending in a newline */
+static int cat_paragraph(struct str *out, const char *r)
+{
+  int bol = 1;
+  for (; *r; r++) {
+    char c = *r == '\r' ? ' ' : *r;
+    if (bol && c == '\n') c = '/';
+    if (bol && c == '-' && r[1] == '-' && str_catc(out, ' ') < 0) return -1;
+    if (str_catc(out, c) < 0) return -1;
+    bol = c == '\n';
+  }
+  return bol ? 0 : str_catc(out, '\n');
+}
+
+/* qmail-send's words; a bounce of a bounce (the null sender) has its own */
 static int text_part(struct str *o, const struct bounce *x)
 {
   struct bounce_rec r;
   size_t i = 0;
+  int dbl = !*x->sender;
   str_catf(o, "Hi. This is the quail-send program at %s.\n", x->host);
-  str_cats(o, "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
-              "This is a permanent error; I've given up. Sorry it didn't work out.\n\n");
+  str_cats(o, dbl ? "I tried to deliver a bounce message to this address, but the bounce bounced!\n\n"
+                  : "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+                    "This is a permanent error; I've given up. Sorry it didn't work out.\n\n");
   while (bounce_next(x->fails, &i, &r)) {
     str_catf(o, "<%s>:\n", r.rcpt);
-    cat_reason(o, r.reason);
-    str_cats(o, "\n\n");
+    cat_paragraph(o, r.reason);
+    str_catc(o, '\n');
   }
-  return str_cats(o, x->full ? "--- Below this line is a copy of the message.\n\n"
-                             : "--- Below this line is the header of the message.\n\n");
+  return str_cats(o, dbl ? (x->full ? "--- Below this line is the original bounce.\n\n"
+                                   : "--- Below this line is the header of the original bounce.\n\n")
+                         : (x->full ? "--- Below this line is a copy of the message.\n\n"
+                                   : "--- Below this line is the header of the message.\n\n"));
 }
 
 static int status_part(struct str *o, const struct bounce *x)

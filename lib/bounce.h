@@ -2,7 +2,8 @@
  *
  * The message has no MIME preamble; its first part is text/plain in
  * qmail's QSBMF form ("Hi. This is the ... program at HOST.", one
- * "<address>:" paragraph per failed recipient, then a "---" line), the
+ * "<address>:" paragraph per failed recipient, then a "---" line, in
+ * qmail-send's words, its double-bounce ones for the null sender), the
  * second message/delivery-status, the third the returned message
  * (message/rfc822, or text/rfc822-headers when it is too large). The
  * caller writes bounce_head(), then the original message (or only its

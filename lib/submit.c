@@ -26,8 +26,9 @@
 #define PATH_SIZE   4096
 #define ERRARG_MAX  200      /* bytes of an address shown in a message */
 
-/* QMAILINJECT letters (qmail-inject(8)); 'r' is not supported */
-enum { FLAG_COMMENT = 1, FLAG_DELSENDER = 2, FLAG_DELFROM = 4, FLAG_DELMSGID = 8, FLAG_VERPMESS = 16 };
+/* QMAILINJECT letters (qmail-inject(8)) */
+enum { FLAG_COMMENT = 1, FLAG_DELSENDER = 2, FLAG_DELFROM = 4, FLAG_DELMSGID = 8, FLAG_VERPMESS = 16,
+       FLAG_VERPRCPT = 32 };
 
 /* how the header ended */
 enum { MORE, END_BLANK, END_BODYLINE, END_EOF, END_DOT };
@@ -37,7 +38,7 @@ const char *const submit_envnames[SUBMIT_ENVS] = {
   "USER", "LOGNAME", "QMAILNAME", "MAILNAME", "NAME",
   "QMAILSUSER", "QMAILSHOST", "QMAILINJECT",
   "QMAILDEFAULTDOMAIN", "QMAILDEFAULTHOST", "QMAILPLUSDOMAIN",
-  "QMAILIDHOST",
+  "QMAILIDHOST", "QMAILMFTFILE",
 };
 
 struct out {                 /* where the message goes */
@@ -97,6 +98,7 @@ static unsigned inject_flags(const char *x)
     case 'f': f |= FLAG_DELFROM; break;
     case 'i': f |= FLAG_DELMSGID; break;
     case 'm': f |= FLAG_VERPMESS; break;
+    case 'r': f |= FLAG_VERPRCPT; break;
     }
   return f;
 }
@@ -145,6 +147,8 @@ static int read_controls(struct submit *s)
   if (r == 0) r = setting(s, "plusdomain", e[SUBMIT_QMAILPLUSDOMAIN], &me, &s->plusdomain);
   if (r == 0) r = setting(s, "idhost", e[SUBMIT_QMAILIDHOST], &me, &s->idhost);
   if (r == 0) r = read_normalize(s, &me);
+  if (r == 0 && e[SUBMIT_QMAILMFTFILE] && control_readlines(e[SUBMIT_QMAILMFTFILE], &s->mftlists) < 0)
+    r = fail_on(s, SUBMIT_ECONTROL, e[SUBMIT_QMAILMFTFILE], strlen(e[SUBMIT_QMAILMFTFILE]));
   str_free(&me);
   return r;
 }
@@ -267,6 +271,8 @@ static int addresses(struct submit *s, int kind, size_t namelen, size_t body)
       return fail_on(s, SUBMIT_EPARSE, f->s, namelen);
     return 0;
   }
+  if ((kind == HEADER_TO || kind == HEADER_CC) && str_catb(&s->tocc, addrs->s + mark, addrs->len - mark) < 0)
+    return nomem(s);
   if (kind == HEADER_RETURN_PATH && !s->have_sender && s->list.len) {
     if (str_copys(&s->envsender, s->list.s) < 0) return nomem(s);
     s->have_sender = 1;
@@ -298,6 +304,7 @@ static int finish_field(struct submit *s)
   if (!s->field.len) return 0;
   n = header_field(s->field.s, s->field.len, &body);
   kind = header_kind(s->field.s, n);
+  if (n == 16 && !strncasecmp(s->field.s, "Mail-Followup-To", 16)) s->mft_seen = 1;
   if (!dropped(s, kind)) {
     s->seen[kind] = 1;
     if (header_addresses(kind) && addresses(s, kind, n, body) < 0) return -1;
@@ -350,11 +357,14 @@ static int default_sender(struct submit *s, struct str *e)
   const char *host = first(s->env[SUBMIT_QMAILSHOST], s->host);
   if (str_copys(e, first(s->env[SUBMIT_QMAILSUSER], s->user)) < 0) return -1;
   if ((s->flags & FLAG_VERPMESS) && str_catf(e, "-%ld.%ld", (long)s->now, s->pid) < 0) return -1;
+  if ((s->flags & FLAG_VERPRCPT) && str_catc(e, '-') < 0) return -1;
   if (host && (str_catc(e, '@') < 0 || str_cats(e, host) < 0)) return -1;
   return header_rewrite(e, &s->rw) < 0 ? -1 : 0;
 }
 
-/* -f, else Return-Path, else the user (QMAILSUSER, QMAILSHOST) */
+/* -f, else Return-Path, else the user (QMAILSUSER, QMAILSHOST); with
+ * QMAILINJECT=r the last two become a per-recipient VERP, PREFIX@HOST-@[],
+ * which queue-manager expands as qmail-send does */
 static int choose_sender(struct submit *s)
 {
   struct str *e = &s->envsender;
@@ -363,6 +373,7 @@ static int choose_sender(struct submit *s)
   } else if (!s->have_sender) {
     if (default_sender(s, e) < 0) return nomem(s);
   }
+  if (!s->sender && (s->flags & FLAG_VERPRCPT) && e->len && str_cats(e, "-@[]") < 0) return nomem(s);
   if (str_0(e) < 0) return nomem(s);
   return e->len ? check_addr(s, e->s, e->len) : 0;
 }
@@ -443,6 +454,26 @@ static int from_field(struct submit *s, struct str *h)
   return str_catc(h, '\n');
 }
 
+/* QMAILMFTFILE (qmail-inject(8)): when a To or Cc address is one of the
+ * file's lists and the message has no Mail-Followup-To, one with every
+ * To and Cc address */
+static int mft_field(const struct submit *s, struct str *h)
+{
+  const char *a;
+  size_t pos;
+  int list = 0, n = 0;
+  if (s->mft_seen || !s->mftlists.len) return 0;
+  for (pos = 0; !list && pos < s->tocc.len; pos += strlen(a) + 1)
+    list = control_member(&s->mftlists, a = s->tocc.s + pos);
+  if (!list) return 0;
+  if (str_cats(h, "Mail-Followup-To: ") < 0) return -1;
+  for (pos = 0; pos < s->tocc.len; pos += strlen(a) + 1) {
+    if (!*(a = s->tocc.s + pos)) continue;             /* <> */
+    if ((n++ && str_cats(h, ",\n  ") < 0) || addr_quote(h, a) < 0) return -1;
+  }
+  return str_catc(h, '\n');
+}
+
 /* Date, Message-ID, From and Cc when missing (k: their kinds, with
  * To), each name after prefix pre: "" or "Resent-" */
 static int stamps(struct submit *s, struct str *h, const char *pre, const int k[5])
@@ -455,7 +486,7 @@ static int stamps(struct submit *s, struct str *h, const char *pre, const int k[
   if (!s->seen[k[2]] && (str_cats(h, pre) < 0 || from_field(s, h) < 0)) return -1;
   if (!s->seen[k[3]] && !s->seen[k[4]] && str_catf(h, "%sCc: recipient list not shown: ;\n", pre) < 0)
     return -1;
-  return 0;
+  return *pre ? 0 : mft_field(s, h);
 }
 
 /* what the decoder made of a piece, to the queue program or printed */
@@ -634,7 +665,7 @@ void submit_free(struct submit *s)
 {
   struct str *all[] = { &s->errarg, &s->defaulthost, &s->defaultdomain, &s->plusdomain, &s->idhost,
                         &s->envsender, &s->rcpts, &s->hdrrcpts, &s->resentrcpts, &s->head,
-                        &s->field, &s->line, &s->scratch, &s->list };
+                        &s->field, &s->line, &s->scratch, &s->list, &s->tocc, &s->mftlists };
   size_t i;
   for (i = 0; i < sizeof all / sizeof all[0]; i++) str_free(all[i]);
 }

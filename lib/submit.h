@@ -28,7 +28,7 @@ enum submit_envvar {
   SUBMIT_USER, SUBMIT_LOGNAME, SUBMIT_QMAILNAME, SUBMIT_MAILNAME, SUBMIT_NAME,
   SUBMIT_QMAILSUSER, SUBMIT_QMAILSHOST, SUBMIT_QMAILINJECT,
   SUBMIT_QMAILDEFAULTDOMAIN, SUBMIT_QMAILDEFAULTHOST, SUBMIT_QMAILPLUSDOMAIN,
-  SUBMIT_QMAILIDHOST,
+  SUBMIT_QMAILIDHOST, SUBMIT_QMAILMFTFILE,
   SUBMIT_ENVS
 };
 extern const char *const submit_envnames[SUBMIT_ENVS];
@@ -65,6 +65,9 @@ struct submit {
   struct str envsender;
   int have_sender;
   struct str rcpts, hdrrcpts, resentrcpts;
+  struct str tocc;               /* the To and Cc addresses (Mail-Followup-To) */
+  struct str mftlists;           /* QMAILMFTFILE's list addresses */
+  int mft_seen;                  /* the message has a Mail-Followup-To */
   struct str head, field, line, scratch, list;
   int seen[HEADER_KINDS];
   struct buf in;

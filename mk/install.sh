@@ -289,7 +289,8 @@ case $phase in configure|all)
   install_control
   install_cert
   logas=s/^//
-  [ $real = 1 ] && logas='s|^exec svlogd|exec chpst -u quaill:nofiles svlogd|'
+  # the log services (quail-log: svlogd, splogger or both) run as quaill
+  [ $real = 1 ] && logas='s|^exec \([^ ]*/quail-log \)|exec chpst -u quaill:nofiles \1|'
   install_services
   set_owners;;
 esac

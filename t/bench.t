@@ -10,7 +10,7 @@ like "$cmds" 'bench/auth\.sh' "make bench runs bench/auth.sh"
 run_sh=$(printf '%s\n' "$cmds" | grep 'bench/run\.sh$')
 auth_sh=$(printf '%s\n' "$cmds" | grep 'bench/auth\.sh$')
 
-out=$(TMPDIR=$T POSTFIX=0 RUNS=1 COUNT=3 SMTP_COUNT=3 SESSIONS=1 COOLDOWN=0 $run_sh sendmail smtp 2>&1)
+out=$(TMPDIR=$T POSTFIX=0 QUAIL_SMTP_PORT=$(free_port) RUNS=1 COUNT=3 SMTP_COUNT=3 SESSIONS=1 COOLDOWN=0 $run_sh sendmail smtp 2>&1)
 is "$?" 0 "'$run_sh sendmail smtp' (as make bench runs it) exits 0"
 like "$out" '\| sendmail 3 x 2048 B \| e2e_per_s \| [0-9]+ \|' "the sendmail row has quail's figure"
 like "$out" '\| SMTP 3 x 2048 B, 1 sessions \| accept_per_s \| [0-9]+ \|' "the SMTP row has quail's figure"
@@ -37,7 +37,7 @@ like "$out" 'on/off' "and prints its comparison"
 # every bench starts quail's servers as the run scripts do: by the run script
 is "$(grep -n 'tcpserver ' bench/*.sh | grep -v ':[0-9]*: *#')" "" "no bench script starts tcpserver with its own command line"
 like "$(grep 'sessions=' bench/run.sh)" 'SESSIONS:-1 10 50 200' "bench/run.sh measures 1, 10, 50 and 200 sessions by default"
-out=$(TMPDIR=$T QUAIL_B=$SRC bash bench/phases.sh 5 2>&1)
+out=$(TMPDIR=$T PORT_A=$(free_port) PORT_B=$(free_port) QUAIL_B=$SRC bash bench/phases.sh 5 2>&1)
 is "$?" 0 "bench/phases.sh (two instances by their run scripts) exits 0" || diag "$out"
 like "$out" 'quail' "and prints its phases"
 
@@ -70,4 +70,23 @@ is "$?" 0 "bench/bigbox.sh (50 messages) exits 0" || diag "$out"
 like "$out" 'uidl_lines=50 ' "the UIDL listed every message"
 like "$out" '\| full UIDL \| uidl_s \| [0-9.]+ \|' "the UIDL row has quail's figure"
 like "$out" '\| 50 messages \| [0-9.]+ \| [0-9.]+ \|' "deliver-local's time per delivery into 50 messages"
+like "$cmds" 'bench/privsep\.sh' "make bench runs bench/privsep.sh"
+# the small mode: this checkout on both sides, tcpserver for quail-tcpserver
+cgr=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+if [ -n "$cgr" ] && [ -w "$cgr" ]; then
+  out=$(TMPDIR=$T PRIVSEP_A=$SRC PRIVSEP_B=$SRC QUAIL_TCPSERVER=$(command -v tcpserver) RUNS=1 COUNT=3 \
+        SMTP_COUNT=3 SESSIONS=1 COOLDOWN=0 bash bench/privsep.sh 2>&1)
+  is "$?" 0 "bench/privsep.sh (two instances by their run scripts, in cgroups) exits 0" || diag "$out"
+  like "$out" '^\| sendmail \| cpu \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \(' "privsep: CPU per message delivered from sendmail, both sides and B/A"
+  is "$(printf '%s\n' "$out" | grep -cE '^\| smtp-1 \| cpu \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| ')" 2 \
+    "privsep and listener: CPU per SMTP message, both sides and B/A"
+  like "$out" '^\| listener \| metric \| A: quail-tcpserver \| B: tcpserver' "the listener's table says which is which"
+  run=$(ls -d "$T"/quail-privsep.*) && run=${run##*.}
+  nok "and leaves no cgroup behind" test -e "$cgr/quail-privsep.$run"
+  out=$(TMPDIR=$T PRIVSEP_A=$SRC PRIVSEP_B=$SRC TOGETHER=1 RUNS=1 COUNT=3 SMTP_COUNT=3 SESSIONS=1 COOLDOWN=0 \
+        bash bench/privsep.sh privsep 2>&1)
+  like "$out" '^\(medians of 1 runs, both sides at once,' "TOGETHER=1 runs both sides at once" || diag "$out"
+else
+  for i in 1 2 3 4 5 6; do skip "no cgroup v2 to write to"; done
+fi
 done_testing

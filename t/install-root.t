@@ -76,7 +76,7 @@ like "$(openssl x509 -in "$P/control/servercert.pem" -noout -subject)" "CN ?= ?$
 like "$(cat "$T/out")" "quail-cert install FULLCHAIN KEY" "  and make install says how to replace it"
 is "$(own "$P/control")" "root:quail 755" "control/ root's"
 is "$(cat "$P/control/defaultdelivery")" "./Maildir/" "DEFAULTDELIVERY=maildir written"
-like "$(cat "$P/service/smtpd/log/run")" "exec chpst -u quaill:nofiles svlogd -tt $P/log/smtpd" "svlogd runs as quaill"
+like "$(cat "$P/service/smtpd/log/run")" "exec chpst -u quaill:nofiles $P/bin/quail-log smtpd" "the log service (quail-log: svlogd or splogger) runs as quaill"
 like "$(cat "$T/units/quail.service")" "ExecStart=/usr/bin/runsvdir -P $P/service" "systemd unit runs runsvdir on PREFIX/service"
 ok "man pages installed" test -f "$P/man/man8/quail-install.8" -a -f "$P/man/man8/quailctl.8" -a -f "$P/man/man1/mailsubj.1"
 is "$(readlink /usr/sbin/sendmail 2>/dev/null || ls -l /usr/sbin/sendmail 2>/dev/null)" "$sendmail_before" "/usr/sbin/sendmail untouched without SENDMAIL_LINKS"
@@ -131,6 +131,18 @@ is "$(ours_ps queue-spawn)" "quailr queue-spawn remote;root queue-spawn local;" 
 is "$(user_of smtpd)" quaild "smtpd's tcpserver runs as quaild"
 ok "smtpd's log written by quaill" wait_for 10 test -f "$P/log/smtpd/current"
 is "$(stat -c %U "$P/log/smtpd/current")" quaill "log files owned by quaill"
+# control/logto both (quail-log(8)): at the log service's restart, splogger
+# -t with svlogd as its child, both as quaill (no line is sent meanwhile)
+logpid() { sv status "$P/service/$1/log" | sed -n 's/^run: [^(]*(pid \([0-9]*\)).*/\1/p'; }
+comm_of() { ps -o comm= -p "$1" 2>/dev/null; }
+split_up() { [ "$(comm_of "$(logpid smtpd)")" = splogger ] && pgrep -P "$(logpid smtpd)" -x svlogd >/dev/null; }
+echo both > "$P/control/logto"
+sv restart "$P/service/smtpd/log" >/dev/null
+ok "control/logto both, sv restart of smtpd's log: splogger with svlogd under it" wait_for 10 split_up
+is "$(ps -o user= -p "$(logpid smtpd)") $(ps -o user= -p "$(pgrep -P "$(logpid smtpd)" -x svlogd)")" "quaill quaill" "  both run as quaill"
+echo svlogd > "$P/control/logto"
+sv restart "$P/service/smtpd/log" >/dev/null
+ok "  svlogd again at the next restart" wait_for 10 eval '[ "$(comm_of "$(logpid smtpd)")" = svlogd ]'
 
 # a message from a non-root user through PREFIX/bin/sendmail
 printf 'Subject: from nobody\n\nhello from nobody\n' | runuser -u nobody -- env -u QUAIL_HOME "$P/bin/sendmail" box@localhost

@@ -89,6 +89,19 @@ is "$?" 0 "a second run exits 0"
 like "$out" "message 101: imported before" "a second run queues nothing twice"
 is "$(q_ids "$INST/queue" | wc -l)" 3 "still three messages"
 
+# logging: qmail's rc with splogger makes quail's services log to syslog
+is "$(head -n 1 "$INST/control/logto")" svlogd "no QMAILDIR/rc: control/logto stays svlogd"
+printf '#!/bin/sh\n# splogger in a comment does not count\nexec env - PATH="/var/qmail/bin:$PATH" qmail-start ./Maildir/ multilog t ./main\n' > "$Q/rc"
+quail-import "$Q" >/dev/null 2>&1
+is "$(head -n 1 "$INST/control/logto")" svlogd "an rc without splogger: control/logto stays svlogd"
+printf '#!/bin/sh\nexec env - PATH="/var/qmail/bin:$PATH" qmail-start ./Maildir/ splogger qmail\n' > "$Q/rc"
+out=$(quail-import -n "$Q" 2>&1)
+like "$out" "would import control/logto: syslog, as $Q/rc logs through splogger" "dry run: an rc with splogger would make control/logto syslog"
+out=$(quail-import "$Q" 2>&1)
+is "$(cat "$INST/control/logto")" syslog "qmail's rc logs through splogger: control/logto syslog"
+like "$out" "sv restart $INST/service/\\*/log" "  and says to restart the log services"
+is "$(head -n 1 "$INST/control/logto.before-import")" svlogd "  the old file kept"
+
 # the queued messages are delivered by quail: the local ones to test's Maildir
 qm_start
 ok "101 and 102 reach test's Maildir" wait_for 20 md_has "$MD" 2

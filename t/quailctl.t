@@ -94,9 +94,14 @@ is "$?" 0 "start exits 0"
 ok "start: every service runs again" wait_for 15 all_run
 ok "start: smtpd answers again" wait_for 10 smtp_up
 p1=$(qm_pid)
+logpid() { sv status "$S/queue-manager/log" | sed -n 's/^run: [^(]*(pid \([0-9]*\)).*/\1/p'; }
+l1=$(logpid)
 quailctl restart >/dev/null
 is "$?" 0 "restart exits 0"
 wait_for 15 all_run
 p2=$(qm_pid)
 ok "restart: a new queue-manager ($p1 -> $p2)" test -n "$p2" -a "$p1" != "$p2"
+wait_for 10 eval '[ -n "$(logpid)" ]'
+l2=$(logpid)
+ok "restart: a new log service too, which reads control/logto ($l1 -> $l2)" test -n "$l2" -a "$l1" != "$l2"
 done_testing
