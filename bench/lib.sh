@@ -28,6 +28,37 @@ message() {
   awk -v n="$3" 'BEGIN { l = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
     for (i = 0; i + 76 <= n; i += 76) print l }'
 }
+# dovecot_user DIR USER PASS HOME: a user for dovecot_conf, with the uid
+# and gid of bench, in DIR/dovecot.passwd
+dovecot_user() {
+  printf '%s:{PLAIN}%s:%s:%s::%s\n' "$2" "$3" "$(id -u bench)" "$(id -g bench)" "$4" >>"$1/dovecot.passwd"
+  chmod 644 "$1/dovecot.passwd"
+}
+# dovecot_conf DIR PORT [SETTING...]: DIR/dovecot.conf, the shared anchor's
+# configuration (dovecot-anchor.sh) with POP3 on 127.0.0.1:PORT, its own
+# base_dir (DIR/dovecot-run: master.pid there), so that it runs beside the
+# anchor and other benches, the SETTINGs, and the users of DIR/dovecot.passwd
+# (dovecot_user); start it with dovecot -c DIR/dovecot.conf
+dovecot_conf() {
+  local dir=$1 port=$2
+  shift 2
+  { echo '!include /etc/dovecot/quail-anchor.conf'
+    echo "base_dir = $dir/dovecot-run"
+    printf 'service pop3-login {\n  inet_listener pop3 {\n    port = %s\n  }\n}\n' "$port"
+    printf '%s\n' "$@"
+    printf 'passdb {\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%%u %s\n}\n' "$dir/dovecot.passwd"
+    printf 'userdb {\n  driver = passwd-file\n  args = username_format=%%u %s\n}\n' "$dir/dovecot.passwd"
+  } >"$dir/dovecot.conf"
+  doveconf -c "$dir/dovecot.conf" -n >/dev/null
+}
+# shared_bench SRC: the shared yardstick's scripts (postfix-anchor.sh,
+# dovecot-anchor.sh, ...), $SHARED_BENCH or shared/bench beside the source
+# (or beside the worktrees' folder, for a worktree in wt/)
+shared_bench() {
+  if [ -n "${SHARED_BENCH:-}" ]; then echo "$SHARED_BENCH"
+  elif [ -d "$1/../shared/bench" ]; then echo "$1/../shared/bench"
+  else echo "$1/../../shared/bench"; fi
+}
 # cgroups (v2) of the benchmark's own, so that a process tree's CPU time
 # is counted apart from the rest of the machine's (root only)
 # cg_root: where cgroup2 is mounted, if this user may make groups there

@@ -21,9 +21,10 @@
  * The program's exit code decides: 0 the session happened; 1 refused
  * credentials (the dialogue goes on); anything else a temporary failure
  * (-ERR [SYS/TEMP], then pop3-login hangs up).
- * Run as root, it loads the certificate, then forks: the child becomes
- * quaild (or nobody) and does the dialogue, TLS and the relay; root only
- * runs the checkpassword program for it, one login at a time (split()).
+ * Run as root, it forks: the child becomes quaild (or nobody) and does
+ * the dialogue, TLS and the relay; root only runs the checkpassword
+ * program for it, one login at a time, and opens the certificate for it
+ * at STLS (split()).
  * Writes one log line per event to fd 2 (for svlogd).
  * Exit codes: 0 the session ended (QUIT, the client left, or the program
  * ran the session); 100 usage, or we hung up on a misbehaving client;
@@ -69,6 +70,7 @@
 #define FRONT_USER2   "nobody"
 #define REQ_DIRECT    'd'           /* the program gets the client's fds 0 and 1 */
 #define REQ_RELAY     'r'           /* ... a socket pair, whose other end comes back */
+#define REQ_CERT      'c'           /* control/servercert.pem, opened, comes back */
 
 struct config {
   unsigned long faildelay;
@@ -89,7 +91,7 @@ struct session {
   unsigned bad, fails;
   struct str line, tmp;
   int broker;                       /* to the root side, or -1: we are whole */
-  int tls_ready;                    /* the certificate was loaded before the split */
+  int cert;                         /* root could read the certificate at the split */
 };
 
 struct command {
@@ -373,7 +375,7 @@ static void cmd_capa(struct session *s, const char *arg)
   ok(s, "capability list follows");
   put(s, "TOP\r\nUIDL\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\n");
   if (plaintext_ok(s)) put(s, "USER\r\nSASL PLAIN\r\n");
-  if (!s->tls_on && (s->tls_ready || access("control/servercert.pem", R_OK) == 0)) put(s, "STLS\r\n");
+  if (!s->tls_on && (s->cert || access("control/servercert.pem", R_OK) == 0)) put(s, "STLS\r\n");
   put(s, "IMPLEMENTATION quail\r\n.\r\n");
 }
 
@@ -452,11 +454,25 @@ static void cmd_auth(struct session *s, const char *arg)
   forget_line(s);
 }
 
-/* TLS as server with control/servercert.pem (loaded before the split when
- * run as root); -1, logged, when it cannot */
+/* after the split: control/servercert.pem opened by the broker, which
+ * can read it (only root may); -1 when it cannot */
+static int broker_cert(struct session *s)
+{
+  char c = REQ_CERT, reply;
+  int fd = -1, r;
+  if (priv_sendfd(s->broker, &c, 1, -1) < 0 || priv_recvfd(s->broker, &reply, 1, &fd) != 1) return -1;
+  if (fd < 0) { errno = ENOENT; return -1; }
+  r = tlsx_server_fd(&s->tls, fd);
+  close(fd);
+  return r;
+}
+
+/* TLS as server with control/servercert.pem, loaded when first needed
+ * (not for every connection: most never ask); -1, logged, when it cannot */
 static int tls_ready(struct session *s)
 {
-  if (s->tls_ready || tlsx_server(&s->tls, "control/servercert.pem") == 0) return 0;
+  if (s->tls.server) return 0;
+  if ((s->broker >= 0 ? broker_cert(s) : tlsx_server(&s->tls, "control/servercert.pem")) == 0) return 0;
   log_event(s, "tls unavailable", tlsx_error(&s->tls));
   tlsx_close(&s->tls);
   return -1;
@@ -527,9 +543,20 @@ static void dispatch(struct session *s)
 
 /* ---- the split: root keeps only the running of the program ---- */
 
-/* the root side: one request (mode, credentials) at a time from the
- * front; the program runs as root until checkpassword switches to the
- * user. Ends with the front's exit code when the front is gone. */
+/* the broker's answer to REQ_CERT: the certificate file, opened as root
+ * (none attached when it cannot be) */
+static int send_cert(int sock)
+{
+  int fd = open("control/servercert.pem", O_RDONLY | O_CLOEXEC), r;
+  r = priv_sendfd(sock, "c", 1, fd);
+  if (fd >= 0) close(fd);
+  return r;
+}
+
+/* the root side: one request (mode, credentials; or the certificate) at a
+ * time from the front; the program runs as root until checkpassword
+ * switches to the user. Ends with the front's exit code when the front
+ * is gone. */
 static void __attribute__((noreturn)) broker(struct session *s, int sock, pid_t front)
 {
   char req[1 + CRED_MAX];
@@ -541,6 +568,10 @@ static void __attribute__((noreturn)) broker(struct session *s, int sock, pid_t 
     long n = priv_recvfd(sock, req, sizeof req, &fd);
     if (fd >= 0) close(fd);
     if (n <= 0) break;
+    if (n == 1 && req[0] == REQ_CERT) {
+      if (send_cert(sock) < 0) break;
+      continue;
+    }
     if (n < 2 || (req[0] != REQ_DIRECT && req[0] != REQ_RELAY)) break;
     pid = spawn_prog(s, req + 1, (size_t)n - 1, req[0] == REQ_RELAY, &fd);
     explicit_bzero(req, sizeof req);
@@ -557,9 +588,9 @@ static void __attribute__((noreturn)) broker(struct session *s, int sock, pid_t 
   _exit(code < 0 ? EXIT_TEMP : code);
 }
 
-/* run as root: the certificate is loaded now, then a child that becomes
- * quaild (nobody where there is no quaild) talks POP3 and TLS and relays
- * the session, and we stay only to run the checkpassword program */
+/* run as root: a child that becomes quaild (nobody where there is no
+ * quaild) talks POP3 and TLS and relays the session, and we stay only to
+ * run the checkpassword program and to open the certificate for it */
 static void split(struct session *s)
 {
   uid_t uid;
@@ -572,8 +603,7 @@ static void split(struct session *s)
     diag_warn("no user " FRONT_USER " or " FRONT_USER2, (char *)0);
     hangup(s, POP3_RC_SYS_TEMP "temporary configuration problem; try again later", "no unprivileged user", EXIT_TEMP);
   }
-  if (access("control/servercert.pem", R_OK) == 0 && tlsx_server(&s->tls, "control/servercert.pem") == 0)
-    s->tls_ready = 1;
+  s->cert = access("control/servercert.pem", R_OK) == 0;
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 || (pid = fork()) < 0)
     hangup(s, POP3_RC_SYS_TEMP "unable to start; try again later", "unable to fork", EXIT_TEMP);
   if (pid > 0) { close(sv[1]); broker(s, sv[0], pid); }

@@ -270,6 +270,36 @@ static int by_arrival(const void *a, const void *b, void *paths)
   return strcmp((const char *)paths + x->path + 4, (const char *)paths + y->path + 4);
 }
 
+/* in[lo, mid) and in[mid, hi), each in order, into out[lo, hi) */
+static void merge(const struct msg *in, struct msg *out, size_t lo, size_t mid, size_t hi, void *paths)
+{
+  size_t i = lo, j = mid, k = lo;
+  while (i < mid && j < hi) out[k++] = by_arrival(&in[j], &in[i], paths) < 0 ? in[j++] : in[i++];
+  while (i < mid) out[k++] = in[i++];
+  while (j < hi) out[k++] = in[j++];
+}
+
+static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
+
+/* the messages in order of arrival: a merge sort that moves whole
+ * structs (musl's qsort moves them by memcpy, a third of the time it
+ * takes to open 100,000 messages) */
+static void sort_box(struct mailbox *b)
+{
+  struct msg *tmp, *from = b->m, *to, *t;
+  size_t w, i;
+  if (b->n < 2) return;
+  if (!(tmp = malloc(b->n * sizeof *tmp))) die_nomem();
+  to = tmp;
+  for (w = 1; w < b->n; w *= 2) {
+    for (i = 0; i < b->n; i += 2 * w)
+      merge(from, to, i, min_size(i + w, b->n), min_size(i + 2 * w, b->n), b->paths.s);
+    t = from, from = to, to = t;
+  }
+  if (from != b->m) memcpy(b->m, from, b->n * sizeof *b->m);
+  free(tmp);
+}
+
 /* enter the Maildir, lock it, take new/ into cur/, list it all */
 static int open_mailbox(struct session *s, const char *dir)
 {
@@ -283,7 +313,7 @@ static int open_mailbox(struct session *s, const char *dir)
   }
   scan(s, "cur");
   scan(s, "new");
-  if (b->n) qsort_r(b->m, b->n, sizeof *b->m, by_arrival, b->paths.s);
+  sort_box(b);
   return 0;
 }
 

@@ -1,9 +1,14 @@
 /* tlsx.c: libtls used plainly, with poll(2) for the timeouts. */
 #include <errno.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <tls.h>
+#include <unistd.h>
+#include "buf.h"
 #include "tlsx.h"
+
+#define PEM_MAX (1024 * 1024)          /* bytes of a certificate file read from a descriptor */
 
 int tlsx_server(struct tlsx *t, const char *pemfile)
 {
@@ -11,6 +16,50 @@ int tlsx_server(struct tlsx *t, const char *pemfile)
   t->rfd = t->wfd = -1;
   if (tls_init() < 0 || !(t->cfg = tls_config_new())) { errno = ENOMEM; return -1; }
   if (tls_config_set_keypair_file(t->cfg, pemfile, pemfile) < 0) { errno = EPROTO; return -1; }
+  if (!(t->server = tls_server())) { errno = ENOMEM; return -1; }
+  if (tls_configure(t->server, t->cfg) < 0) { errno = EPROTO; return -1; }
+  return 0;
+}
+
+/* the PEM file on fd, read whole into *pem (*len bytes so far, even
+ * on failure: the caller clears and frees it): 0, or -1 with errno */
+static int read_pem(int fd, char **pem, size_t *len)
+{
+  size_t cap = 8192;
+  ssize_t r;
+  *len = 0;
+  if (!(*pem = malloc(cap))) return -1;
+  while ((r = fd_read_retry(fd, *pem + *len, cap - *len)) > 0) {
+    char *p;
+    *len += (size_t)r;
+    if (*len < cap) continue;
+    if (cap >= PEM_MAX) { errno = EFBIG; return -1; }
+    if (!(p = malloc(cap * 2))) return -1;
+    memcpy(p, *pem, *len);
+    explicit_bzero(*pem, *len);
+    free(*pem);
+    *pem = p, cap *= 2;
+  }
+  return r < 0 ? -1 : 0;
+}
+
+int tlsx_server_fd(struct tlsx *t, int fd)
+{
+  char *pem = 0;
+  size_t n;
+  int r, e;
+  memset(t, 0, sizeof *t);
+  t->rfd = t->wfd = -1;
+  if (tls_init() < 0 || !(t->cfg = tls_config_new())) { errno = ENOMEM; return -1; }
+  r = read_pem(fd, &pem, &n);
+  if (r == 0 && tls_config_set_keypair_mem(t->cfg, (uint8_t *)pem, n, (uint8_t *)pem, n) < 0) {
+    errno = EPROTO;
+    r = -1;
+  }
+  e = errno;
+  if (pem) { explicit_bzero(pem, n); free(pem); }
+  errno = e;
+  if (r < 0) return -1;
   if (!(t->server = tls_server())) { errno = ENOMEM; return -1; }
   if (tls_configure(t->server, t->cfg) < 0) { errno = EPROTO; return -1; }
   return 0;

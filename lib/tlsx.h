@@ -20,6 +20,8 @@ struct tlsx {
 
 /* load the certificate chain and its key, both from one PEM file */
 int tlsx_server(struct tlsx *, const char *pemfile);
+/* the same from a PEM file open on fd (read to its end, at most 1 MB) */
+int tlsx_server_fd(struct tlsx *, int fd);
 /* handshake with the client on rfd/wfd */
 int tlsx_accept(struct tlsx *, int rfd, int wfd, int timeout);
 ssize_t tlsx_read(void *session, int fd, char *, size_t);

@@ -15,6 +15,22 @@ is "$?" 0 "'$run_sh sendmail smtp' (as make bench runs it) exits 0"
 like "$out" '\| sendmail 3 x 2048 B \| e2e_per_s \| [0-9]+ \|' "the sendmail row has quail's figure"
 like "$out" '\| SMTP 3 x 2048 B, 1 sessions \| accept_per_s \| [0-9]+ \|' "the SMTP row has quail's figure"
 
+# a run that fails (its port taken) leaves none of quail's processes behind
+port=$(free_port)
+$PY -c 'import socket, sys, time; s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.sleep(60)' "$port" &
+taker=$!
+sleep 0.5
+mkdir -p "$T/taken"
+out=$(TMPDIR=$T/taken POSTFIX=0 RUNS=1 COUNT=3 SESSIONS=1 COOLDOWN=0 QUAIL_SMTP_PORT=$port $run_sh sendmail 2>&1)
+rc=$?
+ok "bench/run.sh with its port taken fails" [ "$rc" != 0 ]
+left=
+for p in $(pgrep -x queue-manager) $(pgrep -x tcpserver); do
+  case $(readlink "/proc/$p/cwd") in "$T/taken"*) left="$left $p";; esac
+done
+is "$left" "" "and leaves no queue-manager or tcpserver running"
+kill $taker 2>/dev/null; wait $taker 2>/dev/null
+
 out=$(TMPDIR=$T RUNS=1 COUNT=3 SESSIONS=1 COOLDOWN=0 $auth_sh 2>&1)
 is "$?" 0 "'$auth_sh' (as make bench runs it) exits 0"
 like "$out" 'on/off' "and prints its comparison"
@@ -33,6 +49,27 @@ if command -v rspamd >/dev/null; then
 else
   skip "rspamd is not installed"; skip "rspamd is not installed"
 fi
+# many held sessions and a big Maildir (bench/conns.sh, bench/bigbox.sh),
+# small: quail alone (the baselines are other servers' instances)
+like "$cmds" 'bench/conns\.sh' "make bench runs bench/conns.sh"
+like "$cmds" 'bench/bigbox\.sh' "make bench runs bench/bigbox.sh"
+out=$(TMPDIR=$T SESSIONS=20 POP3_SESSIONS=5 HOLD=0 RUNS=1 POSTFIX=0 DOVECOT=0 \
+  QUAIL_SMTP_PORT=$(free_port) QUAIL_POP3_PORT=$(free_port) bash bench/conns.sh 2>&1)
+is "$?" 0 "bench/conns.sh (20 SMTP, 5 POP3 and 5 logged-in POP3 sessions held) exits 0" || diag "$out"
+like "$out" '\| SMTP x 20 \(vs Postfix\) \| greeted \| 20 \|' "every SMTP session was greeted"
+like "$out" '\| SMTP x 20 \(vs Postfix\) \| alive \| 20 \|' "and all 20 were still open at the end"
+like "$out" '\| SMTP x 20 \(vs Postfix\) \| pss_kb_per_session \| [0-9.]+ \|' "the memory per SMTP session"
+like "$out" '\| SMTP x 20 \(vs Postfix\) \| extra_latency_s \| [0-9.]+ \|' "one more SMTP transaction went through meanwhile"
+like "$out" '\| POP3 x 5 \(vs Dovecot\) \| greeted \| 5 \|' "every POP3 session was greeted"
+like "$out" '\| POP3 x 5 \(vs Dovecot\) \| extra_latency_s \| [0-9.]+ \|' "one more POP3 login went through meanwhile"
+like "$out" '\| POP3 x 5 logged in \(vs Dovecot\) \| alive \| 5 \|' "5 POP3 sessions logged in and held"
+like "$out" '\| POP3 x 5 logged in \(vs Dovecot\) \| login_failed \| 0 \|' "none of their logins refused"
+out=$(TMPDIR=$T MESSAGES=50 LEVELS="0 50" DELIVERIES=3 RUNS=1 DOVECOT=0 DROP_CACHES=0 PORT=$(free_port) \
+  bash bench/bigbox.sh 2>&1)
+is "$?" 0 "bench/bigbox.sh (50 messages) exits 0" || diag "$out"
+like "$out" 'uidl_lines=50 ' "the UIDL listed every message"
+like "$out" '\| full UIDL \| uidl_s \| [0-9.]+ \|' "the UIDL row has quail's figure"
+like "$out" '\| 50 messages \| [0-9.]+ \| [0-9.]+ \|' "deliver-local's time per delivery into 50 messages"
 like "$cmds" 'bench/privsep\.sh' "make bench runs bench/privsep.sh"
 # the small mode: this checkout on both sides, tcpserver for quail-tcpserver
 cgr=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)

@@ -156,12 +156,15 @@ body one
 +OK maildrop has 3 messages (75 octets)" "under TLS: a second STLS refused; a refused login, then AUTH PLAIN"
   out=$(raw -t -p 'USER test' "PASS $PW" 'UIDL 3' QUIT | clean)
   like "$out" '^\+OK 3 1700000002.M1P1_0.t$' "under TLS, pipelined: nothing lost"
+  chmod 600 "$INST/control/servercert.pem"
+  out=$(raw -t 'USER test' "PASS $PW" STAT QUIT | clean)
+  like "$out" '^\+OK 3 75$' "a certificate only root may read: the root side opens it for STLS"
   mv "$INST/control/servercert.pem" "$T/servercert.pem"
   out=$(raw STLS CAPA QUIT | clean)
   is "$(echo "$out" | sed -n 2p)" "-ERR [SYS/TEMP] TLS not available" "STLS without a certificate: -ERR [SYS/TEMP]"
   pop3_stop
 else
-  for i in $(seq 8); do skip "openssl is needed to make a test certificate"; done
+  for i in $(seq 9); do skip "openssl is needed to make a test certificate"; done
 fi
 
 # --- another checkpassword-compatible program in checkpassword's place

@@ -195,4 +195,6 @@ like "$(echo "$out" | sed -n 2p)" '^\+OK 10000 [0-9]+$' "the next session: STAT"
 is "$(echo "$out" | sed -n '/^+OK 10000 messages/,/^\.$/p' | grep -c '^[0-9]* [0-9]*$')" 10000 "LIST: 10,000 lines"
 is "$(echo "$out" | sed -n '/^+OK unique/,/^\.$/p' | sed '1d;$d' | cut -d' ' -f2 | sort -u | wc -l)" 10000 "UIDL: 10,000 distinct"
 is "$(echo "$out" | grep -A1 '^+OK [0-9]* octets' | tail -1)" "Subject: 9999" "RETR 10000: the newest (M9999)"
+ok "UIDL: all 10,000 in order of arrival (M0 to M9999)" cmp -s \
+  <(echo "$out" | sed -n '/^+OK unique/,/^\.$/p' | sed '1d;$d' | sed 's/.*M\([0-9]*\)\.quail.*/\1/') <(seq 0 9999)
 done_testing
