@@ -1289,8 +1289,8 @@ static void load_unseen(struct qm *q, time_t now)
   }
   closedir(d);
   if (!full) {
-    qsort(bare.a, bare.n, sizeof *bare.a, ids_cmp);
-    qsort(env.a, env.n, sizeof *env.a, ids_cmp);
+    if (bare.n) qsort(bare.a, bare.n, sizeof *bare.a, ids_cmp);
+    if (env.n) qsort(env.a, env.n, sizeof *env.a, ids_cmp);
     for (i = 0; i < bare.n; i++) {
       while (k < env.n && env.a[k] < bare.a[i]) k++;
       if (k == env.n || env.a[k] != bare.a[i]) msg_load(q, bare.a[i], now);
