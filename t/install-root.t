@@ -284,6 +284,7 @@ if [ -x /usr/sbin/smtp-sink ]; then
   /usr/sbin/smtp-sink -u nobody -w 2 127.0.0.1:"$KP" 10 2>"$T/sink.err" & kill_on_exit $!
   echo "remote.test:127.0.0.1:$KP" > "$P/control/smtproutes"
   is "$(own "$P/queue/lock/tcpto")" "quailr:quail 644" "queue/lock/tcpto belongs to quailr"
+  is "$(own "$P/queue/lock/tls")" "quailr:quail 700" "queue/lock/tls (TLS sessions) is quailr's alone"
   printf 'Subject: out\n\nto the world\n' | runuser -u nobody -- "$P/bin/sendmail" -f nobody@quail-test.example joe@remote.test
   ours_remote() { [ -n "$(ours_ps deliver-remote)" ]; }
   ok "a remote delivery starts" wait_for 30 ours_remote
