@@ -223,7 +223,11 @@ static void start(struct spawner *s, uint32_t token, struct child *c, const char
   pid_t pid = -1;
   struct kid *k = &s->kids[s->nkids];
   c->sock = -1;
-  if (s->mode == REMOTE && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == 0) c->sock = pair[1];
+  if (s->mode == REMOTE && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == 0) {
+    int size = 2 * QSPAWN_REQ_MAX;   /* a request handed on fits, whatever wmem_default says */
+    (void)setsockopt(pair[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    c->sock = pair[1];
+  }
   if (s->nkids < KIDS_MAX) pid = spawn_vm(child_main, c);
   if (pair[1] >= 0) close(pair[1]);
   if (pid < 0) {
