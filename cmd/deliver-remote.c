@@ -1068,7 +1068,7 @@ static void idle(struct job *j, struct conn *c, struct reuse *r)
   int null = open("/dev/null", O_RDWR | O_CLOEXEC);
   /* the message and the report pipe go: queue-manager sees the report end */
   if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0) return;
-  close(null);
+  if (null > 2) close(null);
   if (send(r->fd, "I", 1, MSG_NOSIGNAL) != 1) return;
   for (;;) {
     struct pollfd p[2] = { { r->fd, POLLIN, 0 }, { c->fd, POLLIN, 0 } };

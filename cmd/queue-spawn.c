@@ -24,7 +24,7 @@
  * takes as the word to QUIT and exit (queue-spawn(8), deliver-remote(8)).
  *
  * Every descriptor it inherits is closed on exec, so a delivery gets
- * only its own three.
+ * only its own three (and, remote, its socket to us).
  * Started as a user other than root (an instance), it stays that user
  * and delivers only to users with its own uid.
  * Exit codes: 0 when queue-manager closes the socket, 100 usage, 111
