@@ -85,6 +85,7 @@
 #define REUSE_MSGS_MAX   100        /* messages over one connection */
 #define REUSE_AGE_MAX    300        /* seconds after it opened a connection takes no more */
 #define REUSE_BYE_WAIT   60         /* seconds for queue-spawn to answer our leaving */
+#define REUSE_PROBE      5          /* seconds for the RSET that checks a waiting session */
 #define REUSE_ENV        "QUAIL_REUSEFD"
 #define SESSION_DIR      "queue/lock/tls"
 #define SESSION_NAME_MAX 300
@@ -1013,6 +1014,17 @@ static int conn_quiet(struct conn *c)
   return !buf_buffered(&c->in) && poll(&p, 1, 0) == 0;
 }
 
+/* RSET on a session that waited: a peer gone without a word (a link
+ * down) costs REUSE_PROBE seconds, not control/timeoutremote */
+static unsigned probe(struct conn *c, unsigned long tremote)
+{
+  unsigned code;
+  c->in.timeout = c->out.timeout = c->tls.timeout = REUSE_PROBE;
+  code = ask(c, "RSET", 0);
+  c->in.timeout = c->out.timeout = c->tls.timeout = (int)tremote;
+  return code;
+}
+
 /* the open connection takes this job when it can; returns when it
  * cannot, or when its session failed before the message went: the job
  * then goes over a new connection, as in a fresh run */
@@ -1024,7 +1036,7 @@ static void reuse_try(struct job *j)
   if (c->fd < 0) return;
   if (c->reusable && !strcmp(c->key.s, j->key.s) && conn_quiet(c)) {
     memcpy(saved, j->res, j->nr);
-    code = ask(c, "RSET", 0);
+    code = probe(c, j->cf.tremote);
     if (code >= 200 && code < 300) {
       precheck(j, c);
       (void)transaction(j, c, saved);   /* NEXT: it failed before the message */
