@@ -14,11 +14,20 @@
  * control/smtpcredentials (only over TLS), one MAIL, a RCPT per recipient,
  * pipelined when offered, DATA with CRLF and dot-stuffing.
  * A route on a link named in control/linksdown is deferred at once.
+ * TLS sessions are kept in queue/lock/tls/ and resumed by later runs.
+ *
+ * Started by queue-spawn(8), which sets QUAIL_REUSEFD to a socket to it,
+ * a run that delivered a message over SMTP keeps the connection for
+ * control/remotereuse seconds after its report: queue-spawn may hand it
+ * the next message for the same domain (its descriptors on that socket),
+ * which goes over the same session when the route and TLS policy are
+ * still the same, else (or when the session has died) over a new
+ * connection, as a fresh run would (deliver-remote(8), REUSE).
  *
  * Reads control/: helohost (me), smtproutes, qmtproutes, tlsdestinations,
- * smtpcredentials, linksdown, timeoutconnect, timeoutremote. Environment:
- * QUAIL_HOME, and QUAIL_RESOLVCONF naming a resolv.conf to use instead of
- * the system's (tests).
+ * smtpcredentials, linksdown, timeoutconnect, timeoutremote, remotereuse.
+ * Environment: QUAIL_HOME, QUAIL_REUSEFD, and QUAIL_RESOLVCONF naming a
+ * resolv.conf to use instead of the system's (tests).
  *
  * Writes on fd 1 qmail-remote's report: per recipient 'r' (accepted),
  * 'h' (permanently refused) or 's' (temporarily refused) and a text, NUL;
@@ -31,6 +40,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +62,7 @@
 #include "home.h"
 #include "netstring.h"
 #include "priv.h"
+#include "qspawn.h"
 #include "smtpc.h"
 #include "str.h"
 #include "tcpto.h"
@@ -69,6 +80,15 @@
 #define QMTP_REPLY_MAX   4000       /* bytes of a QMTP response */
 #define LINK_DEFAULT     "default"  /* the link of a route that names none */
 #define LINKS_ALL        "*"        /* in linksdown: every link */
+#define REUSE_SECS       5          /* control/remotereuse: an idle connection waits this long */
+#define REUSE_SECS_MAX   300
+#define REUSE_MSGS_MAX   100        /* messages over one connection */
+#define REUSE_AGE_MAX    300        /* seconds after it opened a connection takes no more */
+#define REUSE_BYE_WAIT   60         /* seconds for queue-spawn to answer our leaving */
+#define REUSE_PROBE      5          /* seconds for the RSET that checks a waiting session */
+#define REUSE_ENV        "QUAIL_REUSEFD"
+#define SESSION_DIR      "queue/lock/tls"
+#define SESSION_NAME_MAX 300
 
 /* ---- what we were asked, and how ---- */
 
@@ -83,7 +103,7 @@ struct route {
 
 struct config {
   struct str helohost, smtproutes, qmtproutes, tlsdest, linksdown, creds, notipme;
-  unsigned long tconnect, tremote;
+  unsigned long tconnect, tremote, reuse;
   char tcpto[4096];
 };
 
@@ -103,6 +123,7 @@ struct job {
   struct str user, pass;        /* smtpcredentials for the relay */
   struct str last;              /* why the last address failed */
   struct str report;
+  struct str key;               /* what a connection must have been opened for to take this job */
 };
 
 /* one connection to one address */
@@ -117,6 +138,18 @@ struct conn {
   struct str host;              /* "name [ip]" for texts */
   const struct dns_target *t;
   int critical;                 /* the final dot is sent: a drop may duplicate */
+  int reusable;                 /* the last transaction ended well: another may follow */
+  unsigned msgs;                /* messages it took */
+  time_t born;
+  struct str key;               /* the job's key when it opened */
+};
+
+/* queue-spawn's socket (QUAIL_REUSEFD) and the next request it sends */
+struct reuse {
+  int fd;                       /* -1: run once */
+  char buf[QSPAWN_REQ_MAX];
+  char *args[QSPAWN_ARGS_MAX + 1];
+  size_t n;
 };
 
 /* what a session tells the loop over addresses */
@@ -128,6 +161,11 @@ static void __attribute__((noreturn)) report_exit(struct job *j);
 static void __attribute__((noreturn)) all_fail(struct job *j, char what, const char *s1, const char *s2, const char *s3);
 
 static struct job *the_job;   /* for the few failures before a job exists */
+/* a run ends in report_exit, deep in the session's calls; one that takes
+ * another message from queue-spawn starts over in main from here */
+static jmp_buf next_job;
+static struct conn the_conn;
+static struct reuse the_reuse;
 
 static void __attribute__((noreturn)) temp_nomem(void)
 {
@@ -197,11 +235,13 @@ static void cat_text(struct str *s, const struct str *t)
     if (str_catc(s, t->s[i] ? t->s[i] : '?') < 0) temp_nomem();
 }
 
+static void __attribute__((noreturn)) after_report(struct job *j);
+
 static void __attribute__((noreturn)) report_exit(struct job *j)
 {
   if (fd_write_all(1, j->report.s, j->report.len) < 0)
     diag_diesys(EXIT_TEMP, "unable to write the report", (char *)0);
-  _exit(EXIT_OK);
+  after_report(j);
 }
 
 /* the whole message failed before any recipient was tried */
@@ -279,6 +319,8 @@ static void read_control(struct config *cf, const char *home)
   if (control_readlines("control/notipme", &cf->notipme) < 0) temp_control("notipme");
   if (control_readulong("control/timeoutconnect", &cf->tconnect, TIMEOUT_CONNECT) < 0) temp_control("timeoutconnect");
   if (control_readulong("control/timeoutremote", &cf->tremote, TIMEOUT_REMOTE) < 0) temp_control("timeoutremote");
+  if (control_readulong("control/remotereuse", &cf->reuse, REUSE_SECS) < 0) temp_control("remotereuse");
+  if (cf->reuse > REUSE_SECS_MAX) cf->reuse = REUSE_SECS_MAX;
   if (!cf->tconnect || cf->tconnect > TIMEOUT_MAX) cf->tconnect = TIMEOUT_CONNECT;
   if (!cf->tremote || cf->tremote > TIMEOUT_MAX) cf->tremote = TIMEOUT_REMOTE;
   snprintf(cf->tcpto, sizeof cf->tcpto, "%s/queue/lock/tcpto", home);
@@ -463,6 +505,9 @@ static void conn_init(struct conn *c, int fd, const struct dns_target *t, unsign
   c->t = t;
   c->tls_on = 0;
   c->critical = 0;
+  c->reusable = 0;
+  c->msgs = 0;
+  c->born = time(0);
   buf_init(&c->in, fd, c->inspace, sizeof c->inspace);
   buf_init(&c->out, fd, c->outspace, sizeof c->outspace);
   c->in.timeout = c->out.timeout = (int)timeout;
@@ -555,10 +600,31 @@ static const char *client_cert(void)
   return access("control/clientcert.pem", R_OK) == 0 ? "control/clientcert.pem" : 0;
 }
 
+/* queue/lock/tls/NAME: the session file of a TLS peer, by the name we
+ * check (or send as SNI), the port, and whether and against which CA
+ * file its certificate was verified: a session is only resumed where the
+ * handshake it came from would have been made */
+static void session_name(struct job *j, const char *name, char *path, size_t size)
+{
+  char n[SESSION_NAME_MAX];
+  size_t i;
+  unsigned long h = 5381;
+  const char *ca = j->tls_ca ? j->tls_ca : "";
+  for (i = 0; name[i] && i < sizeof n - 1; i++) {
+    char ch = name[i] >= 'A' && name[i] <= 'Z' ? (char)(name[i] + 32) : name[i];
+    n[i] = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' ? ch : '_';
+  }
+  n[i] = 0;
+  for (; *ca; ca++) h = h * 33 ^ (unsigned char)*ca;
+  snprintf(path, size, "%s/%c%lu-%lx-%s", SESSION_DIR, j->tls_verify ? 'v' : 'o', j->rt.port, h & 0xffffffff, n);
+}
+
 /* STARTTLS: DONE with TLS on, PLAIN to retry without it, NEXT */
 static enum next starttls(struct job *j, struct conn *c)
 {
   const char *name = c->t->name;
+  char path[SESSION_NAME_MAX + sizeof SESSION_DIR + 16];
+  int sess, r;
   unsigned code = ask(c, "STARTTLS", 0);
   if (code != 220) {
     if (!j->tls_verify && code) return DONE;   /* opportunistic: carry on in the clear */
@@ -567,7 +633,12 @@ static enum next starttls(struct job *j, struct conn *c)
   if (j->rt.relay.len) name = j->rt.relay.s;
   if (name[0] == '[') name = c->host.s;   /* an address literal: no name to verify */
   buf_discard(&c->in);   /* nothing sent before the handshake may count */
-  if (tlsc_connect(&c->tls, c->fd, name, j->tls_verify, j->tls_ca, client_cert(), (int)j->cf.tremote) < 0) {
+  session_name(j, name, path, sizeof path);
+  sess = tlsc_session_open(path);
+  r = tlsc_connect(&c->tls, c->fd, name, j->tls_verify, j->tls_ca, client_cert(), sess, (int)j->cf.tremote);
+  if (r == 0 && sess >= 0) (void)tlsc_session_save(sess, path);   /* a later run resumes it */
+  if (sess >= 0) close(sess);
+  if (r < 0) {
     int e = errno;
     if (!j->tls_verify) { tlsx_close(&c->tls); return PLAIN; }
     j->last.len = 0;
@@ -670,11 +741,13 @@ static int send_rcpts(struct job *j, struct conn *c, struct str *arg)
   return 0;
 }
 
-/* one RCPT reply: 1 accepted, 0 refused, -1 the connection failed */
+/* one RCPT reply: 1 accepted, 0 refused, -1 the connection failed, -2
+ * a 421 (the server closes the session: the recipient is not refused) */
 static int rcpt_result(struct job *j, struct conn *c, size_t i)
 {
   unsigned code = get_reply(c);
   if (!code) return -1;
+  if (code == 421) return -2;
   if (code >= 200 && code < 300) { j->res[i] = 'r'; return 1; }
   j->res[i] = code >= 500 ? 'h' : 's';
   describe(&j->why[i], c, 1, "does not like the recipient", code >= 500 ? ESC_PERM(ESC_OTHER) : ESC_TEMP(ESC_OTHER));
@@ -701,9 +774,10 @@ static enum next data(struct job *j, struct conn *c, char *saved)
     describe(&t, c, 0, "dropped the connection after the message; possible duplicate", ESC_TEMP(ESC_CONNECTION));
     finish(j, 'Z', &t);
   }
-  quit(c);
   /* only a 2xx takes the message; a 1xx or 3xx here is no answer to it */
   ok = code >= 200 && code < 300;
+  if (ok) { c->reusable = 1; c->msgs++; }   /* after_report says QUIT, or waits for more */
+  else quit(c);
   describe(&t, c, 1, ok ? "accepted the message" : "failed after I sent the message",
            ok ? ESC_OK(ESC_OTHER) : code >= 500 ? ESC_PERM(ESC_OTHER) : ESC_TEMP(ESC_OTHER));
   finish(j, ok ? 'K' : code >= 500 ? 'D' : 'Z', &t);
@@ -716,6 +790,8 @@ static enum next transaction(struct job *j, struct conn *c, char *saved)
   int pipe = c->ext.flags & SMTPC_PIPELINING, accepted = 0;
   size_t i;
   unsigned code;
+  c->reusable = 0;
+  c->critical = 0;
   mail_arg(j, c, &arg);
   if (command(c, "MAIL FROM:", &arg) < 0) return give_up(j, c, 0, "");
   if (pipe && (send_rcpts(j, c, &arg) < 0 || put(c, "DATA\r\n") < 0)) return give_up(j, c, 0, "");
@@ -732,7 +808,7 @@ static enum next transaction(struct job *j, struct conn *c, char *saved)
     /* without PIPELINING each RCPT waits for the reply to the one before */
     if (!pipe && (send_rcpt(j, c, &arg, i) < 0 || buf_flush(&c->out) < 0)) r = -1;
     else r = rcpt_result(j, c, i);
-    if (r < 0) { reset(j, saved); return give_up(j, c, 0, ""); }
+    if (r < 0) { reset(j, saved); return give_up(j, c, r == -2 ? 421 : 0, "closed the session"); }
     accepted += r;
   }
   str_free(&arg);
@@ -885,6 +961,8 @@ static enum next try_target(struct job *j, struct conn *c, const struct dns_targ
     }
     (void)tcpto_note(j->cf.tcpto, (const struct sockaddr *)&t->sa, 0, time(0));
     conn_init(c, fd, t, j->cf.tremote);
+    c->key.len = 0;
+    catb(&c->key, j->key.s, j->key.len);
     n = j->rt.proto == P_QMTP ? qmtp(j, c) : smtp(j, c, try_tls);
     conn_close(c);
     if (n != PLAIN) return n;
@@ -892,14 +970,12 @@ static enum next try_target(struct job *j, struct conn *c, const struct dns_targ
   return NEXT;
 }
 
-static void deliver(struct job *j, const struct dns_targets *t)
+static void __attribute__((noreturn)) deliver(struct job *j, const struct dns_targets *t)
 {
-  static struct conn c;
   size_t i, dead = 0;
-  c.fd = -1;
   for (i = 0; i < t->n; i++) {
     if (tcpto_dead(j->cf.tcpto, (const struct sockaddr *)&t->t[i].sa, time(0)) == 1) { dead++; continue; }
-    try_target(j, &c, &t->t[i]);
+    try_target(j, &the_conn, &t->t[i]);
   }
   if (dead == t->n)
     all_fail(j, 'Z', "Sorry, every address of the destination timed out recently (queue/lock/tcpto); "
@@ -909,15 +985,167 @@ static void deliver(struct job *j, const struct dns_targets *t)
   all_fail(j, 'Z', j->last.s, 0, 0);
 }
 
+/* ---- connection reuse (queue-spawn's QUAIL_REUSEFD) ---- */
+
+/* the job's key: the domain, the route, the TLS policy, the credentials
+ * and our name; a connection takes a job only with the key it opened for */
+static void make_key(struct job *j)
+{
+  char port[32];
+  j->key.len = 0;
+  cat(&j->key, j->domain);
+  str_lower(&j->key);
+  snprintf(port, sizeof port, "|%d|%lu|%d|", (int)j->rt.proto, j->rt.port, j->tls_verify);
+  cat(&j->key, port);
+  catb(&j->key, j->rt.relay.s, j->rt.relay.len);
+  cat(&j->key, "|");
+  cat(&j->key, j->tls_ca ? j->tls_ca : "");
+  cat(&j->key, "|");
+  catb(&j->key, j->user.s, j->user.len);
+  cat(&j->key, "|");
+  cat(&j->key, j->cf.helohost.s);
+  if (str_0(&j->key) < 0) temp_nomem();
+}
+
+/* nothing came from the peer since its last reply (no 421, no EOF) */
+static int conn_quiet(struct conn *c)
+{
+  struct pollfd p = { c->fd, POLLIN, 0 };
+  return !buf_buffered(&c->in) && poll(&p, 1, 0) == 0;
+}
+
+/* RSET on a session that waited: a peer gone without a word (a link
+ * down) costs REUSE_PROBE seconds, not control/timeoutremote */
+static unsigned probe(struct conn *c, unsigned long tremote)
+{
+  unsigned code;
+  c->in.timeout = c->out.timeout = c->tls.timeout = REUSE_PROBE;
+  code = ask(c, "RSET", 0);
+  c->in.timeout = c->out.timeout = c->tls.timeout = (int)tremote;
+  return code;
+}
+
+/* the open connection takes this job when it can; returns when it
+ * cannot, or when its session failed before the message went: the job
+ * then goes over a new connection, as in a fresh run */
+static void reuse_try(struct job *j)
+{
+  struct conn *c = &the_conn;
+  char saved[RCPTS_MAX];
+  unsigned code;
+  if (c->fd < 0) return;
+  if (c->reusable && !strcmp(c->key.s, j->key.s) && conn_quiet(c)) {
+    memcpy(saved, j->res, j->nr);
+    code = probe(c, j->cf.tremote);
+    if (code >= 200 && code < 300) {
+      precheck(j, c);
+      (void)transaction(j, c, saved);   /* NEXT: it failed before the message */
+    } else quit(c);
+  } else quit(c);
+  conn_close(c);
+  j->last.len = 0;
+}
+
+/* a request from queue-spawn: its message and report pipe become fds 0
+ * and 1 and the job starts over in main; returns at end of file */
+static void take_request(struct reuse *r)
+{
+  uint32_t token;
+  int fds[2];
+  long n = qspawn_recv(r->fd, r->buf, &token, r->args, QSPAWN_ARGS_MAX, &r->n, fds);
+  if (n <= 0) return;
+  if (fd_move(0, fds[0]) < 0 || fd_move(1, fds[1]) < 0) diag_diesys(EXIT_TEMP, "unable to take a request", (char *)0);
+  longjmp(next_job, 1);
+}
+
+/* tell queue-spawn we leave; a request it sent before it read that is
+ * still ours. Returns when it closes the socket */
+static void leave(struct reuse *r)
+{
+  struct pollfd p = { r->fd, POLLIN, 0 };
+  if (send(r->fd, "X", 1, MSG_NOSIGNAL) != 1) return;
+  for (;;) {
+    int n = poll(&p, 1, REUSE_BYE_WAIT * 1000);
+    if (n < 0 && errno == EINTR) continue;
+    if (n > 0) take_request(r);   /* returns at end of file */
+    return;
+  }
+}
+
+/* the report is written: wait for the next message for the connection,
+ * up to control/remotereuse seconds; returns when there is none */
+static void idle(struct job *j, struct conn *c, struct reuse *r)
+{
+  time_t end = time(0) + (time_t)j->cf.reuse;
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  /* the message and the report pipe go: queue-manager sees the report end */
+  if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0) return;
+  if (null > 2) close(null);
+  if (send(r->fd, "I", 1, MSG_NOSIGNAL) != 1) return;
+  for (;;) {
+    struct pollfd p[2] = { { r->fd, POLLIN, 0 }, { c->fd, POLLIN, 0 } };
+    time_t now = time(0);
+    int n;
+    if (now >= end) break;
+    n = poll(p, 2, (int)(end - now) * 1000);
+    if (n < 0 && errno != EINTR) break;
+    if (n > 0 && p[0].revents) { take_request(r); return; }
+    if (n > 0 && p[1].revents) { c->reusable = 0; break; }   /* a 421 or the end: no more */
+  }
+  leave(r);
+}
+
+/* after the report: wait for more over a connection that ended well,
+ * else QUIT and exit */
+static void __attribute__((noreturn)) after_report(struct job *j)
+{
+  struct conn *c = &the_conn;
+  if (the_reuse.fd >= 0 && j->cf.reuse && c->fd >= 0 && c->reusable && c->msgs < REUSE_MSGS_MAX &&
+      time(0) - c->born < REUSE_AGE_MAX)
+    idle(j, c, &the_reuse);
+  if (c->fd >= 0) quit(c);
+  _exit(EXIT_OK);
+}
+
+/* QUAIL_REUSEFD: queue-spawn's socket, a SOCK_SEQPACKET one */
+static void reuse_init(struct reuse *r)
+{
+  const char *e = getenv(REUSE_ENV);
+  unsigned long fd;
+  int type;
+  socklen_t len = sizeof type;
+  r->fd = -1;
+  if (!e || scan_ulong(e, &fd) != (int)strlen(e) || fd < 3 || fd > 1024) return;
+  if (getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_SEQPACKET) return;
+  fd_cloexec((int)fd);
+  r->fd = (int)fd;
+}
+
 /* ---- main ---- */
 
-static void setup_job(struct job *j, int argc, char **argv)
+/* a job's state from the one before it, forgotten */
+static void job_clear(struct job *j)
 {
   size_t i;
-  j->domain = argv[1];
-  j->sender = argv[2];
-  j->rcpt = argv + 3;
-  j->nr = (size_t)argc - 3;
+  for (i = 0; j->why && i < j->nr; i++) str_free(&j->why[i]);
+  free(j->res);
+  free(j->why);
+  str_free(&j->user);
+  str_free(&j->pass);
+  j->res = 0;
+  j->why = 0;
+  j->tls_ca = 0;
+  j->tls_verify = 0;
+  j->last.len = j->report.len = j->key.len = 0;
+}
+
+static void setup_job(struct job *j, size_t n, char **args)
+{
+  size_t i;
+  j->domain = args[0];
+  j->sender = args[1];
+  j->rcpt = args + 2;
+  j->nr = n - 2;
   j->res = calloc(j->nr, 1);
   j->why = calloc(j->nr, sizeof *j->why);
   if (!j->res || !j->why) temp_nomem();
@@ -937,15 +1165,33 @@ static void setup_job(struct job *j, int argc, char **argv)
   }
 }
 
+/* one message: args are domain, sender, recipients */
+static void __attribute__((noreturn)) run(struct job *j, const char *home, size_t n, char **args)
+{
+  static struct dns_targets targets;
+  job_clear(j);
+  read_control(&j->cf, home);
+  setup_job(j, n, args);
+  choose_route(j);
+  check_link(j);
+  tls_policy(j);
+  credentials(j);
+  scan_message(j);
+  make_key(j);
+  reuse_try(j);
+  find_targets(j, &targets);
+  deliver(j, &targets);
+}
+
 int main(int argc, char **argv)
 {
   static struct job j;
-  static struct dns_targets targets;
-  const char *home;
+  static const char *home;
 
   diag_init("deliver-remote");
   signal(SIGPIPE, SIG_IGN);
   the_job = &j;
+  the_conn.fd = -1;
   if (argc < 4 || (size_t)argc - 3 > RCPTS_MAX) {
     static const char usage[] = "DI (deliver-remote) was invoked improperly. " ESC_QMAIL(ESC_PERM(ESC_MISCONFIGURED));
     (void)fd_write_all(1, usage, sizeof usage);
@@ -955,14 +1201,7 @@ int main(int argc, char **argv)
   if (priv_hide_args(argc, argv) < 0) temp_nomem();
   home = home_dir(getenv("QUAIL_HOME"));
   if (chdir(home) < 0) temp_home();
-  read_control(&j.cf, home);
-  setup_job(&j, argc, argv);
-  choose_route(&j);
-  check_link(&j);
-  tls_policy(&j);
-  credentials(&j);
-  scan_message(&j);
-  find_targets(&j, &targets);
-  deliver(&j, &targets);
-  return EXIT_OK;
+  reuse_init(&the_reuse);
+  if (setjmp(next_job)) run(&j, home, the_reuse.n, the_reuse.args);
+  run(&j, home, (size_t)argc - 1, argv + 1);
 }

@@ -77,6 +77,8 @@ fi
 for d in tmp mess bounce hold free lock; do mkdir -p "$home/queue/$d" || die "unable to create queue/$d"; done
 chmod 700 "$home/queue/tmp" "$home/queue/mess" "$home/queue/bounce" "$home/queue/hold" "$home/queue/free"
 mkfifo -m 622 "$home/queue/lock/trigger" || die "unable to create queue/lock/trigger"
+# deliver-remote's TLS sessions, resumed by later deliveries
+mkdir -p -m 700 "$home/queue/lock/tls" || die "unable to create queue/lock/tls"
 
 # mail/ and the user test
 mkdir -p "$home/mail/test/Maildir/tmp" "$home/mail/test/Maildir/new" "$home/mail/test/Maildir/cur" \

@@ -316,6 +316,7 @@ static const struct ctl known[] = {
     "Local recipients checked at RCPT (1) or not (0): ", "" },
   { "rcpthosts", show_list, "No rcpthosts: SMTP clients may send messages to no recipient.",
     "SMTP clients may send messages to recipients at ", "." },
+  { "remotereuse", show_int, "5", "An idle SMTP client connection waits for the next message ", " seconds" },
   { "rspamdfail", show_str, "defer", "When rspamd cannot answer, rspamd-filter says: ", "" },
   { "rspamdserver", show_str, "127.0.0.1:11333", "rspamd-filter asks rspamd at ", "" },
   { "servercert.pem", show_cert, "No certificate: STARTTLS is not offered.",

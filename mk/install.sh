@@ -75,7 +75,7 @@ make_users() {
 make_dirs() {
   install -d "$root/bin" "$root/control" "$root/users" "$root/alias" "$root/service" "$root/log" \
     "$root/queue/tmp" "$root/queue/mess" "$root/queue/bounce" "$root/queue/hold" "$root/queue/free" "$root/queue/lock" "$root/queue/admin" \
-    "$root/man/man1" "$root/man/man5" "$root/man/man7" "$root/man/man8"
+    "$root/queue/lock/tls" "$root/man/man1" "$root/man/man5" "$root/man/man7" "$root/man/man8"
   [ -p "$root/queue/lock/trigger" ] || mkfifo "$root/queue/lock/trigger"
 }
 
@@ -258,6 +258,8 @@ set_owners() {
   # deliver-remote runs as quailr: its dead-host memory is its own
   [ -e "$root/queue/lock/tcpto" ] || : > "$root/queue/lock/tcpto"
   own quailr:quail 644 "$root/queue/lock/tcpto"
+  # and its TLS sessions, secrets that resume its connections: its alone
+  own quailr:quail 700 "$root/queue/lock/tls"
   own alias:nofiles 2755 "$root/alias"
   own alias:nofiles 644 "$root/alias"/.qmail-*
   for d in "$root"/log/*/; do own quaill:nofiles 755 "$d"; done

@@ -19,6 +19,13 @@ message k (as received, dot-stuffed, CRLF) go to LOG.k. Options:
   clientca=FILE   with tls: ask for a client certificate, verified against
                   FILE, and log "CLIENT-CERT subject" (or "CLIENT-CERT none")
   blackhole       listen but never accept (connects time out)
+  count           log "CONNECT" for each connection and "TLS version
+                  RESUMED yes|no" after each handshake (one TLS context
+                  for all connections, so sessions can be resumed); the
+                  lines of connection k also go to LOG.ck
+  tls12           with tls: TLS 1.2 at most
+  droprset        close the connection, without a reply, at RSET
+  bye421          after each message's reply, send 421 and close
 Ends on SIGTERM. Prints "ready" on stdout once listening."""
 import os, signal, socket, ssl, sys, threading
 
@@ -31,10 +38,17 @@ lock = threading.Lock()
 count = [0]
 
 
+conns = [0]
+local = threading.local()
+
+
 def note(s):
     with lock:
         with open(log, 'a') as f:
             f.write(s + '\n')
+        if getattr(local, 'conn', 0):
+            with open('%s.c%d' % (log, local.conn), 'a') as f:
+                f.write(s + '\n')
 
 
 def reply(c, code, text):
@@ -65,6 +79,9 @@ def data(c, f):
         m.write(raw)
     note('DATA-BYTES %d' % len(raw))
     reply(c, opts.get('data', '250'), 'ok message %d' % n)
+    if 'bye421' in opts:
+        reply(c, 421, '4.3.2 closing now')
+        raise EOFError
 
 
 def ehlo(c):
@@ -105,18 +122,39 @@ def command(c, f, line):
     elif verb == 'QUIT':
         reply(c, 221, 'bye')
         raise EOFError
+    elif verb == 'RSET' and 'droprset' in opts:
+        note('DROPPED')
+        raise EOFError
     else:
         reply(c, 250, 'ok')
 
 
-def starttls(c):
+def context():
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(opts['tls'])
+    if 'tls12' in opts:
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
     if 'clientca' in opts:
         ctx.verify_mode = ssl.CERT_OPTIONAL
         ctx.load_verify_locations(opts['clientca'])
+    return ctx
+
+
+shared = []
+
+
+def starttls(c):
+    if 'count' not in opts:
+        ctx = context()
+    else:
+        with lock:
+            if not shared:
+                shared.append(context())
+        ctx = shared[0]
     reply(c, 220, 'go ahead')
     t = ctx.wrap_socket(c, server_side=True)
+    if 'count' in opts:
+        note('TLS %s RESUMED %s' % (t.version(), 'yes' if t.session_reused else 'no'))
     cert = t.getpeercert()
     subject = ','.join('%s=%s' % kv for rdn in cert.get('subject', ()) for kv in rdn) if cert else 'none'
     note('CLIENT-CERT ' + subject)
@@ -125,6 +163,11 @@ def starttls(c):
 
 def session(c):
     f = c.makefile('rb')
+    if 'count' in opts:
+        with lock:
+            conns[0] += 1
+            local.conn = conns[0]
+        note('CONNECT')
     try:
         if 'greet' in opts:
             reply(c, opts['greet'], 'not now')
