@@ -29,7 +29,7 @@ while True:
     s.sendto(q[:2] + bytes([0x81 | (q[2] & 0x01), 0x83]) + q[4:6] + b'\0\0\0\0\0\0' + q[12:i + 5], peer)
 EOF
 kill_on_exit $!
-wait_for 5 test -f "$T/questions" || { cat "$T/ns.err"; echo "Bail out! no recorder"; exit 1; }
+wait_for 30 test -f "$T/questions" || { cat "$T/ns.err"; echo "Bail out! no recorder"; exit 1; }
 
 echo "nameserver $NS" > "$T/resolv.conf"
 unshare -m sh -c "mount --bind '$T/resolv.conf' /etc/resolv.conf" ||
