@@ -76,29 +76,31 @@ cg_drop() {
   else xargs -r kill -9 < "$1/cgroup.procs"; fi
   until rmdir "$1" 2>/dev/null; do i=$((i + 1)); [ $i -le 50 ] || return 1; sleep 0.1; done
 }
-# CPU and memory of one MTA's processes, by a cgroup (v1 cpuacct) that its
-# processes are started in, so that other load on the machine does not
-# count: cg_make NAME; cg_run NAME COMMAND... (execs COMMAND: call it with &
-# or in a subshell; COMMAND and everything it starts are in the cgroup); cg_cpu NAME (CPU seconds so far); cg_rss NAME (kB of
-# memory of its processes now, as PSS: shared pages divided among sharers); cg_remove NAME. Without a writable
-# cpuacct hierarchy (not root) cg_cpu is the machine's busy CPU (cpu_busy).
-cgv1_root=/sys/fs/cgroup/cpuacct
-cg_dir() { echo "$cgv1_root/quail-bench-$$-$1"; }   # one per run of a script
-cg_make() { mkdir -p "$(cg_dir "$1")" 2>/dev/null || true; }
-cg_run() { local d; d=$(cg_dir "$1"); shift; [ -w "$d/cgroup.procs" ] && echo "$BASHPID" > "$d/cgroup.procs"; exec "$@"; }
+# CPU and memory of one MTA's processes, by a cgroup of the ones above
+# that its processes are started in, so that other load on the machine
+# does not count: cg_make NAME; cg_run NAME COMMAND... (execs COMMAND: call
+# it with & or in a subshell; COMMAND and everything it starts are in the
+# cgroup); cg_cpu NAME (CPU seconds so far); cg_rss NAME (kB of memory of
+# its processes now, as PSS: shared pages divided among sharers);
+# cg_remove NAME. Without a cgroup2 to write to (not root) cg_cpu is the
+# machine's busy CPU (cpu_busy).
+cg_base=$(cg_root) || cg_base=
+cg_dir() { echo "$cg_base/quail-bench-$$-$1"; }   # one per run of a script
+cg_make() { [ -z "$cg_base" ] || mkdir -p "$(cg_dir "$1")" 2>/dev/null || true; }
+cg_run() { local d; d=$(cg_dir "$1"); shift; [ -n "$cg_base" ] && [ -w "$d/cgroup.procs" ] && echo "$BASHPID" > "$d/cgroup.procs"; exec "$@"; }
 cg_cpu() {
   local d; d=$(cg_dir "$1")
-  if [ -r "$d/cpuacct.usage" ]; then awk '{ printf "%.3f\n", $1 / 1e9 }' "$d/cpuacct.usage"; else cpu_busy; fi
+  if [ -n "$cg_base" ] && [ -r "$d/cpu.stat" ]; then awk -v u="$(cg_usec "$d")" 'BEGIN { printf "%.3f\n", u / 1e6 }'; else cpu_busy; fi
 }
 cg_rss() {
   local d p t=0 r; d=$(cg_dir "$1")
-  [ -r "$d/cgroup.procs" ] || { echo -; return; }
+  [ -n "$cg_base" ] && [ -r "$d/cgroup.procs" ] || { echo -; return; }
   for p in $(cat "$d/cgroup.procs"); do
     r=$(awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null) && t=$((t + ${r:-0}))
   done
   echo "$t"
 }
-cg_remove() { rmdir "$(cg_dir "$1")" 2>/dev/null || true; }
+cg_remove() { [ -z "$cg_base" ] || cg_drop "$(cg_dir "$1")" || true; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo -; }
 hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo -; }
 # bench/sink.py: STATE file's counter NAME (0 before the first write)
